@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+// berth: a Docker-compatible container engine. See ARCHITECTURE.md for the
+// targets and the rule that dependencies point down that table.
+import PackageDescription
+
+let package = Package(
+    name: "berth",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "berth", targets: ["berth"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
+    ],
+    targets: [
+        // C libraries from Debian's -dev packages, wrapped as system modules.
+        .systemLibrary(name: "CSeccomp", path: "Sources/CSeccomp"),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .systemLibrary(name: "CArchive", path: "Sources/CArchive"),
+        .systemLibrary(name: "CYAML", path: "Sources/CYAML"),
+
+        // The fork→exec child path and fixed-arity syscall wrappers.
+        .target(name: "CBerth"),
+        .target(name: "BerthSystem", dependencies: ["CBerth"]),
+        .target(name: "BerthOCI", dependencies: ["BerthSystem"]),
+        .target(name: "BerthRuntime", dependencies: ["CBerth", "CSeccomp", "BerthSystem", "BerthOCI"]),
+        .target(name: "BerthStore", dependencies: [
+            "CSQLite", "CArchive", "BerthSystem", "BerthOCI",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "BerthRegistry", dependencies: [
+            "BerthSystem", "BerthOCI",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "BerthImages", dependencies: [
+            "BerthSystem", "BerthOCI", "BerthStore", "BerthRegistry",
+        ]),
+        .target(name: "BerthNetwork", dependencies: ["CBerth", "BerthSystem"]),
+        .target(name: "BerthBuild", dependencies: ["BerthSystem", "BerthOCI"]),
+        .target(name: "BerthCompose", dependencies: ["CYAML", "BerthSystem"]),
+
+        .executableTarget(name: "berth", dependencies: [
+            "BerthSystem", "BerthOCI", "BerthRuntime", "BerthStore", "BerthRegistry", "BerthImages",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "BerthSystemTests", dependencies: ["BerthSystem"]),
+        .testTarget(name: "BerthOCITests", dependencies: ["BerthOCI"]),
+    ]
+)

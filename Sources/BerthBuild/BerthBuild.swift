@@ -1,0 +1,1 @@
+// BerthBuild: see ARCHITECTURE.md for what this target owns.

@@ -1,0 +1,1 @@
+// BerthCompose: see ARCHITECTURE.md for what this target owns.

@@ -1,0 +1,1 @@
+// BerthImages: see ARCHITECTURE.md for what this target owns.

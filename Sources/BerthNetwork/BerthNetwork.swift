@@ -1,0 +1,1 @@
+// BerthNetwork: see ARCHITECTURE.md for what this target owns.

@@ -1,0 +1,1 @@
+// BerthRegistry: see ARCHITECTURE.md for what this target owns.

@@ -1,0 +1,1 @@
+// BerthRuntime: see ARCHITECTURE.md for what this target owns.

@@ -1,0 +1,1 @@
+// BerthStore: see ARCHITECTURE.md for what this target owns.
