@@ -25,6 +25,9 @@ let package = Package(
 
         // The fork→exec child path and fixed-arity syscall wrappers.
         .target(name: "CBerth"),
+        // The per-container monitor: C, entered from a constructor before
+        // Swift starts (`berth __monitor …`), so it costs ~1 MB per container.
+        .target(name: "CBerthMonitor"),
         .target(name: "BerthSystem", dependencies: ["CBerth"]),
         .target(name: "BerthOCI", dependencies: ["BerthSystem"]),
         .target(name: "BerthRuntime", dependencies: ["CBerth", "CSeccomp", "BerthSystem", "BerthOCI"]),
@@ -47,12 +50,13 @@ let package = Package(
         .target(name: "BerthCompose", dependencies: ["CYAML", "BerthSystem"]),
 
         .executableTarget(name: "berth", dependencies: [
-            "BerthSystem", "BerthOCI", "BerthRuntime", "BerthStore", "BerthRegistry", "BerthImages",
+            "CBerthMonitor", "BerthSystem", "BerthOCI", "BerthRuntime", "BerthStore", "BerthRegistry", "BerthImages",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .testTarget(name: "BerthSystemTests", dependencies: ["BerthSystem"]),
         .testTarget(name: "BerthOCITests", dependencies: ["BerthOCI"]),
+        .testTarget(name: "MonitorTests", dependencies: ["BerthSystem"]),
     ]
 )
