@@ -26,6 +26,11 @@ static inline int berth_store_unshare_fs(void) {
     return (int)syscall(SYS_unshare, 0x00000200 /* CLONE_FS */);
 }
 
+/* syncfs(2) is a GNU extension Swift's Glibc module does not declare. */
+static inline int berth_store_syncfs(int fd) {
+    return (int)syscall(SYS_syncfs, fd);
+}
+
 /* makedev/major/minor are macros in <sys/sysmacros.h>; Linux's encoding. */
 static inline unsigned long long berth_store_makedev(unsigned int major, unsigned int minor) {
     return ((unsigned long long)(major & 0xfffff000u) << 32) | ((unsigned long long)(major & 0xfffu) << 8)

@@ -47,21 +47,31 @@ enum Durable {
         }
     }
 
-    /// rm -rf that does not follow symlinks (unlinks them) and never crosses
-    /// into a mount point left behind (rmdir fails with EBUSY instead).
+    /// rm -rf that does not follow symlinks (unlinks them) and refuses to
+    /// cross into another filesystem: a mount left on a snapshot must fail
+    /// the removal (EBUSY), not have its contents deleted.
     static func removeTree(_ path: String) throws {
         var info = stat()
         if lstat(path, &info) != 0 {
             if errno == ENOENT { return }
             throw SystemError("lstat", path: path, errno: errno)
         }
-        if info.st_mode & S_IFMT == S_IFDIR {
-            let names = try directoryEntries(path)
-            for name in names { try removeTree(path + "/" + name) }
-            try sys("rmdir", path) { rmdir(path) }
-        } else {
+        try removeTree(path, info: info, device: info.st_dev)
+    }
+
+    private static func removeTree(_ path: String, info: stat, device: dev_t) throws {
+        guard info.st_mode & S_IFMT == S_IFDIR else {
             try sys("unlink", path) { unlink(path) }
+            return
         }
+        guard info.st_dev == device else { throw SystemError("remove (mount point)", path: path, errno: EBUSY) }
+        for name in try directoryEntries(path) {
+            let child = path + "/" + name
+            var childInfo = stat()
+            try sys("lstat", child) { lstat(child, &childInfo) }
+            try removeTree(child, info: childInfo, device: device)
+        }
+        try sys("rmdir", path) { rmdir(path) }
     }
 
     static func parent(of path: String) -> String {
