@@ -7,11 +7,16 @@
 
 #include <linux/openat2.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif
+
+/* O_PATH hides behind _GNU_SOURCE in <fcntl.h>; same value on every
+ * architecture berth targets (asm-generic and x86). */
+#define BERTH_STORE_O_PATH 010000000
 
 /* openat2(2); returns -1 with errno set (ENOSYS before Linux 5.6). */
 static inline int berth_store_openat2(int dirfd, const char *path, unsigned long long flags,
