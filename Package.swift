@@ -22,6 +22,8 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "CArchive", path: "Sources/CArchive"),
         .systemLibrary(name: "CYAML", path: "Sources/CYAML"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
 
         // The fork→exec child path and fixed-arity syscall wrappers.
         .target(name: "CBerth"),
@@ -32,7 +34,7 @@ let package = Package(
         .target(name: "BerthOCI", dependencies: ["BerthSystem"]),
         .target(name: "BerthRuntime", dependencies: ["CBerth", "CSeccomp", "BerthSystem", "BerthOCI"]),
         .target(name: "BerthStore", dependencies: [
-            "CSQLite", "CArchive", "BerthSystem", "BerthOCI",
+            "CSQLite", "CArchive", "CZlib", "CZstd", "BerthSystem", "BerthOCI",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "BerthRegistry", dependencies: [
@@ -58,5 +60,6 @@ let package = Package(
         .testTarget(name: "BerthSystemTests", dependencies: ["BerthSystem"]),
         .testTarget(name: "BerthOCITests", dependencies: ["BerthOCI"]),
         .testTarget(name: "MonitorTests", dependencies: ["BerthSystem"]),
+        .testTarget(name: "BerthStoreTests", dependencies: ["BerthStore", "BerthSystem", "BerthOCI", "CArchive"]),
     ]
 )
