@@ -43,7 +43,10 @@ let package = Package(
             "BerthSystem", "BerthOCI", "BerthStore", "BerthRegistry",
         ]),
         .target(name: "BerthNetwork", dependencies: ["CBerth", "BerthSystem"]),
-        .target(name: "BerthBuild", dependencies: ["BerthSystem", "BerthOCI"]),
+        .target(name: "BerthBuild", dependencies: [
+            "BerthSystem", "BerthOCI",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "BerthCompose", dependencies: ["CYAML", "BerthSystem"]),
 
         .executableTarget(name: "berth", dependencies: [
@@ -54,5 +57,6 @@ let package = Package(
 
         .testTarget(name: "BerthSystemTests", dependencies: ["BerthSystem"]),
         .testTarget(name: "BerthOCITests", dependencies: ["BerthOCI"]),
+        .testTarget(name: "BerthBuildTests", dependencies: ["BerthBuild"], exclude: ["Cases"]),
     ]
 )
