@@ -48,7 +48,10 @@ let package = Package(
             "BerthSystem", "BerthOCI", "BerthStore", "BerthRegistry",
         ]),
         .target(name: "BerthNetwork", dependencies: ["CBerth", "BerthSystem"]),
-        .target(name: "BerthBuild", dependencies: ["BerthSystem", "BerthOCI"]),
+        .target(name: "BerthBuild", dependencies: [
+            "BerthSystem", "BerthOCI",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "BerthCompose", dependencies: ["CYAML", "BerthSystem"]),
 
         .executableTarget(name: "berth", dependencies: [
@@ -61,5 +64,6 @@ let package = Package(
         .testTarget(name: "BerthOCITests", dependencies: ["BerthOCI"]),
         .testTarget(name: "MonitorTests", dependencies: ["BerthSystem"]),
         .testTarget(name: "BerthStoreTests", dependencies: ["BerthStore", "BerthSystem", "BerthOCI", "CArchive"]),
+        .testTarget(name: "BerthBuildTests", dependencies: ["BerthBuild"], exclude: ["Cases"]),
     ]
 )

@@ -1,1 +1,0 @@
-// BerthBuild: see ARCHITECTURE.md for what this target owns.
