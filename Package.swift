@@ -44,7 +44,10 @@ let package = Package(
         ]),
         .target(name: "BerthNetwork", dependencies: ["CBerth", "BerthSystem"]),
         .target(name: "BerthBuild", dependencies: ["BerthSystem", "BerthOCI"]),
-        .target(name: "BerthCompose", dependencies: ["CYAML", "BerthSystem"]),
+        .target(name: "BerthCompose", dependencies: [
+            "CYAML", "BerthSystem",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
 
         .executableTarget(name: "berth", dependencies: [
             "BerthSystem", "BerthOCI", "BerthRuntime", "BerthStore", "BerthRegistry", "BerthImages",
@@ -54,5 +57,6 @@ let package = Package(
 
         .testTarget(name: "BerthSystemTests", dependencies: ["BerthSystem"]),
         .testTarget(name: "BerthOCITests", dependencies: ["BerthOCI"]),
+        .testTarget(name: "BerthComposeTests", dependencies: ["BerthCompose"]),
     ]
 )
