@@ -53,6 +53,11 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "BerthCompose", dependencies: ["CYAML", "BerthSystem"]),
+        .target(name: "BerthBuild", dependencies: ["BerthSystem", "BerthOCI"]),
+        .target(name: "BerthCompose", dependencies: [
+            "CYAML", "BerthSystem",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
 
         .executableTarget(name: "berth", dependencies: [
             "CBerthMonitor", "BerthSystem", "BerthOCI", "BerthRuntime", "BerthStore", "BerthRegistry", "BerthImages",
@@ -65,5 +70,6 @@ let package = Package(
         .testTarget(name: "MonitorTests", dependencies: ["BerthSystem"]),
         .testTarget(name: "BerthStoreTests", dependencies: ["BerthStore", "BerthSystem", "BerthOCI", "CArchive"]),
         .testTarget(name: "BerthBuildTests", dependencies: ["BerthBuild"], exclude: ["Cases"]),
+        .testTarget(name: "BerthComposeTests", dependencies: ["BerthCompose"]),
     ]
 )

@@ -1,1 +1,0 @@
-// BerthCompose: see ARCHITECTURE.md for what this target owns.
