@@ -71,5 +71,6 @@ let package = Package(
         .testTarget(name: "BerthStoreTests", dependencies: ["BerthStore", "BerthSystem", "BerthOCI", "CArchive"]),
         .testTarget(name: "BerthBuildTests", dependencies: ["BerthBuild"], exclude: ["Cases"]),
         .testTarget(name: "BerthComposeTests", dependencies: ["BerthCompose"]),
+        .testTarget(name: "BerthCgroupTests", dependencies: ["BerthRuntime", "BerthOCI", "BerthSystem"]),
     ]
 )
