@@ -52,8 +52,6 @@ let package = Package(
             "BerthSystem", "BerthOCI",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "BerthCompose", dependencies: ["CYAML", "BerthSystem"]),
-        .target(name: "BerthBuild", dependencies: ["BerthSystem", "BerthOCI"]),
         .target(name: "BerthCompose", dependencies: [
             "CYAML", "BerthSystem",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -72,5 +70,6 @@ let package = Package(
         .testTarget(name: "BerthBuildTests", dependencies: ["BerthBuild"], exclude: ["Cases"]),
         .testTarget(name: "BerthComposeTests", dependencies: ["BerthCompose"]),
         .testTarget(name: "BerthCgroupTests", dependencies: ["BerthRuntime", "BerthOCI", "BerthSystem"]),
+        .testTarget(name: "BerthNetworkTests", dependencies: ["BerthNetwork", "BerthSystem"]),
     ]
 )

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 #include "cberth_cgroup.h"
+#include "cberth_net.h"
 
 /* close_range(2); returns -1 with errno set (ENOSYS on kernels before 5.9). */
 int berth_close_range(unsigned int first, unsigned int last, unsigned int flags);

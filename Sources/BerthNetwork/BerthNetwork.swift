@@ -1,1 +1,0 @@
-// BerthNetwork: see ARCHITECTURE.md for what this target owns.

@@ -1,0 +1,126 @@
+/// A parsed resolv.conf and the container's version of it, generated as
+/// docker's libnetwork/internal/resolvconf does (same directives, same
+/// trailing comments), so tools that read the file see what docker gives.
+public struct ResolvConf: Equatable, Sendable {
+    public var nameservers: [String] = []
+    public var search: [String] = []
+    public var options: [String] = []
+    /// Directives berth does not interpret, copied through.
+    public var other: [String] = []
+    public var sourcePath = "/etc/resolv.conf"
+
+    public init() {}
+
+    /// Parses resolv.conf text: the last `search`/`domain` wins, `options`
+    /// accumulate, comments and blank lines go.
+    public init(parsing text: String, path: String = "/etc/resolv.conf") {
+        sourcePath = path
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            guard let first = fields.first, !first.hasPrefix("#"), !first.hasPrefix(";") else { continue }
+            switch first {
+            case "nameserver": if fields.count >= 2 { nameservers.append(fields[1]) }
+            case "domain", "search": if fields.count >= 2 { search = Array(fields[1...]) }
+            case "options": options += fields.dropFirst()
+            default: other.append(String(line))
+            }
+        }
+    }
+
+    /// Overrides from `--dns`, `--dns-search`, `--dns-option`.
+    public struct Overrides: Equatable, Sendable {
+        public var nameservers: [String]?
+        public var search: [String]?
+        public var options: [String]?
+        public init(nameservers: [String]? = nil, search: [String]? = nil, options: [String]? = nil) {
+            self.nameservers = nameservers
+            self.search = search
+            self.options = options
+        }
+    }
+
+    /// The file for a container on a user-defined network: the embedded
+    /// resolver 127.0.0.11 as the only nameserver, the host's (or
+    /// overridden) search and options plus ndots:0, and the real servers
+    /// listed in a comment. Returns the content and the upstream servers the
+    /// embedded resolver must forward to; `hostLoopback` marks servers that
+    /// only work from the host's namespace (the resolver forwards from there).
+    public static func forEmbeddedResolver(host: ResolvConf, overrides: Overrides = .init())
+        -> (content: String, upstreams: [(address: String, hostLoopback: Bool)]) {
+        var rc = host
+        let (overridden, ndotsFrom) = rc.apply(overrides)
+        var upstreams = rc.nameservers.filter { IPv4Address($0) != nil }.map {
+            (address: $0, hostLoopback: overrides.nameservers == nil && IPv4Address($0)!.isLoopback)
+        }
+        var usedDefaults = false
+        if upstreams.isEmpty {
+            upstreams = defaultNameservers.map { (address: $0, hostLoopback: false) }
+            usedDefaults = true
+        }
+        rc.nameservers = ["127.0.0.11"]
+        var ndots = ndotsFrom
+        if !rc.options.contains(where: { $0.hasPrefix("ndots:") }) {
+            rc.options.append("ndots:0")
+            ndots = "internal"
+        }
+        var trailer = "# Based on host file: '\(rc.sourcePath)' (internal resolver)\n"
+        if usedDefaults { trailer += "# Used default nameservers.\n" }
+        let ext = upstreams.map { $0.hostLoopback ? "host(\($0.address))" : $0.address }
+        trailer += "# ExtServers: [\(ext.joined(separator: " "))]\n"
+        trailer += "# Overrides: [\(overridden.joined(separator: " "))]\n"
+        if let ndots { trailer += "# Option ndots from: \(ndots)\n" }
+        return (rc.render(trailer: trailer), upstreams)
+    }
+
+    /// The file for the default bridge (no embedded resolver): the host's
+    /// servers minus loopback ones (unreachable from the container),
+    /// Google's if none remain, as docker's TransformForLegacyNw.
+    public static func forDefaultBridge(host: ResolvConf, overrides: Overrides = .init()) -> String {
+        var rc = host
+        let (overridden, ndotsFrom) = rc.apply(overrides)
+        var usedDefaults = false
+        if overrides.nameservers == nil {
+            rc.nameservers = rc.nameservers.filter { IPv4Address($0).map { !$0.isLoopback } ?? false }
+            if rc.nameservers.isEmpty {
+                rc.nameservers = defaultNameservers
+                usedDefaults = true
+            }
+        }
+        var trailer = "# Based on host file: '\(rc.sourcePath)' (legacy)\n"
+        if usedDefaults { trailer += "# Used default nameservers.\n" }
+        trailer += "# Overrides: [\(overridden.joined(separator: " "))]\n"
+        if let ndotsFrom { trailer += "# Option ndots from: \(ndotsFrom)\n" }
+        return rc.render(trailer: trailer)
+    }
+
+    /// Docker's fallback when the host has no usable nameserver.
+    public static let defaultNameservers = ["8.8.8.8", "8.8.4.4"]
+
+    static let header = """
+        # Generated by Docker Engine.
+        # This file can be edited; Docker Engine will not make further changes once it
+        # has been modified.
+        """
+
+    private mutating func apply(_ overrides: Overrides) -> (overridden: [String], ndotsFrom: String?) {
+        var overridden: [String] = []
+        var ndotsFrom: String? = options.contains { $0.hasPrefix("ndots:") } ? "host" : nil
+        if let servers = overrides.nameservers { nameservers = servers; overridden.append("nameservers") }
+        if let domains = overrides.search { search = domains.filter { $0 != "." }; overridden.append("search") }
+        if let opts = overrides.options {
+            options = opts
+            ndotsFrom = opts.contains { $0.hasPrefix("ndots:") } ? "override" : nil
+            overridden.append("options")
+        }
+        return (overridden, ndotsFrom)
+    }
+
+    private func render(trailer: String) -> String {
+        var out = ResolvConf.header + "\n\n"
+        for server in nameservers { out += "nameserver \(server)\n" }
+        if !search.isEmpty { out += "search \(search.joined(separator: " "))\n" }
+        if !options.isEmpty { out += "options \(options.joined(separator: " "))\n" }
+        for line in other { out += line + "\n" }
+        return out + "\n" + trailer
+    }
+}
