@@ -101,6 +101,14 @@ final class ModelTests: XCTestCase {
         cpuset: "0-1"
         pids_limit: 100
         oom_score_adj: -500
+        cpu_period: 100000
+        cpu_quota: 50000
+        cpu_rt_runtime: 400ms
+        mem_swappiness: 0
+        oom_kill_disable: true
+        cgroup: private
+        develop:
+          watch: [{action: sync, path: ./src, target: /app}]
         deploy:
           replicas: 2
           resources:
@@ -226,6 +234,11 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(app.shmSize, 64 << 20)
         XCTAssertEqual(app.cpus, 1.5)
         XCTAssertEqual(app.oomScoreAdj, -500)
+        XCTAssertEqual(app.cpuQuota, 50000)
+        XCTAssertEqual(app.cpuRtRuntime, 400_000)
+        XCTAssertEqual(app.memSwappiness, 0)
+        XCTAssertEqual(app.oomKillDisable, true)
+        XCTAssertEqual(app.cgroup, "private")
         XCTAssertEqual(app.deploy?.replicas, 2)
         XCTAssertEqual(app.replicas, 2)
         XCTAssertEqual(app.deploy?.resources.limits?.cpus, 0.5)
