@@ -25,6 +25,7 @@ final class ModelTests: XCTestCase {
           PLAIN: value
           NUMBER: 42
           FLAG: true
+          ANSWER: yes
         env_file:
           - path: ./missing.env
             required: false
@@ -192,7 +193,8 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(app.build?.args, ["VERSION": "2", "FROM_ENV": "e"])
         XCTAssertEqual(app.build?.labels, ["built-by": "berth"])
         XCTAssertEqual(app.entrypoint, ["/init", "--"])
-        XCTAssertEqual(app.environment, ["PLAIN": "value", "NUMBER": "42", "FLAG": "true"])
+        // yes/no are booleans only where compose expects one (read_only: yes).
+        XCTAssertEqual(app.environment, ["PLAIN": "value", "NUMBER": "42", "FLAG": "true", "ANSWER": "yes"])
         XCTAssertEqual(app.ports, [
             ServicePort(target: 80, published: "8000", hostIp: "127.0.0.1", protocol: "udp"),
             ServicePort(target: 81, published: "8001", hostIp: "127.0.0.1", protocol: "udp"),
