@@ -113,6 +113,7 @@ final class LoadTests: XCTestCase {
             depends_on: [db]
           db:
             image: postgres
+            environment: {X: "1"}
         networks:
           front:
         volumes:
@@ -128,7 +129,12 @@ final class LoadTests: XCTestCase {
               - C=3
             labels:
               owner: ops
-            ports: ["8080:80", "443:443"]
+            ports:
+              - "443:443"
+              - target: 90
+                published: "9090"
+                protocol: tcp
+                mode: host
             volumes:
               - type: bind
                 source: ./prod-conf
@@ -143,6 +149,8 @@ final class LoadTests: XCTestCase {
                 condition: service_started
           cache:
             image: redis
+          db:
+            environment:
         """)
         let p = try loadProject(dir, files: [base, over])
         let web = try XCTUnwrap(p.services["web"])
@@ -151,6 +159,7 @@ final class LoadTests: XCTestCase {
         XCTAssertEqual(web.environment, ["A": "1", "B": "20", "C": "3"])
         XCTAssertEqual(web.labels, ["tier": "front", "owner": "ops"])
         XCTAssertEqual(web.ports.map(\.target), [80, 90, 443])
+        XCTAssertEqual(web.ports[1].mode, "host", "the long-syntax port replaced the short one with the same key")
         XCTAssertEqual(web.volumes.map(\.target), ["/data", "/etc/app"])
         XCTAssertEqual(web.volumes[1].source, dir.path + "/prod-conf")
         XCTAssertEqual(web.dns, ["8.8.8.8", "1.1.1.1"])
@@ -158,6 +167,7 @@ final class LoadTests: XCTestCase {
         XCTAssertEqual(web.networks["front"]?.aliases, ["www"])
         XCTAssertEqual(Set(web.dependsOn.keys), ["db", "cache"])
         XCTAssertEqual(p.serviceNames, ["cache", "db", "web"])
+        XCTAssertEqual(p.services["db"]?.environment, ["X": "1"], "an empty key in the override keeps the base")
     }
 
     func testProfiles() throws {

@@ -25,6 +25,7 @@ final class ModelTests: XCTestCase {
           PLAIN: value
           NUMBER: 42
           FLAG: true
+          ANSWER: yes
         env_file:
           - path: ./missing.env
             required: false
@@ -101,6 +102,14 @@ final class ModelTests: XCTestCase {
         cpuset: "0-1"
         pids_limit: 100
         oom_score_adj: -500
+        cpu_period: 100000
+        cpu_quota: 50000
+        cpu_rt_runtime: 400ms
+        mem_swappiness: 0
+        oom_kill_disable: true
+        cgroup: private
+        develop:
+          watch: [{action: sync, path: ./src, target: /app}]
         deploy:
           replicas: 2
           resources:
@@ -184,7 +193,8 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(app.build?.args, ["VERSION": "2", "FROM_ENV": "e"])
         XCTAssertEqual(app.build?.labels, ["built-by": "berth"])
         XCTAssertEqual(app.entrypoint, ["/init", "--"])
-        XCTAssertEqual(app.environment, ["PLAIN": "value", "NUMBER": "42", "FLAG": "true"])
+        // yes/no are booleans only where compose expects one (read_only: yes).
+        XCTAssertEqual(app.environment, ["PLAIN": "value", "NUMBER": "42", "FLAG": "true", "ANSWER": "yes"])
         XCTAssertEqual(app.ports, [
             ServicePort(target: 80, published: "8000", hostIp: "127.0.0.1", protocol: "udp"),
             ServicePort(target: 81, published: "8001", hostIp: "127.0.0.1", protocol: "udp"),
@@ -226,6 +236,11 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(app.shmSize, 64 << 20)
         XCTAssertEqual(app.cpus, 1.5)
         XCTAssertEqual(app.oomScoreAdj, -500)
+        XCTAssertEqual(app.cpuQuota, 50000)
+        XCTAssertEqual(app.cpuRtRuntime, 400_000)
+        XCTAssertEqual(app.memSwappiness, 0)
+        XCTAssertEqual(app.oomKillDisable, true)
+        XCTAssertEqual(app.cgroup, "private")
         XCTAssertEqual(app.deploy?.replicas, 2)
         XCTAssertEqual(app.replicas, 2)
         XCTAssertEqual(app.deploy?.resources.limits?.cpus, 0.5)

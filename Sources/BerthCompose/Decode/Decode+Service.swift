@@ -3,10 +3,8 @@ import BerthSystem
 /// Valid compose service keys berth does not implement: refused by name
 /// rather than reported as typos.
 private let unsupportedServiceKeys: Set<String> = [
-    "attach", "blkio_config", "cgroup", "cpu_count", "cpu_percent", "cpu_period", "cpu_quota",
-    "cpu_rt_runtime", "cpu_rt_period", "credential_spec", "develop", "gpus", "isolation",
-    "label_file", "mem_swappiness", "models", "oom_kill_disable", "post_start", "pre_stop",
-    "provider", "storage_opt", "use_api_socket",
+    "blkio_config", "credential_spec", "gpus", "isolation", "label_file", "models",
+    "post_start", "pre_stop", "provider", "storage_opt", "use_api_socket",
 ]
 
 extension Service {
@@ -60,6 +58,18 @@ extension Service {
         cpus = try f.double("cpus")
         cpuShares = try f.int64("cpu_shares")
         cpuset = try f.string("cpuset")
+        cpuPeriod = try f.int64("cpu_period")
+        cpuQuota = try f.int64("cpu_quota")
+        cpuRtPeriod = try f.take("cpu_rt_period").map { try Self.microseconds($0, f.childPath("cpu_rt_period")) }
+        cpuRtRuntime = try f.take("cpu_rt_runtime").map { try Self.microseconds($0, f.childPath("cpu_rt_runtime")) }
+        cpuCount = try f.int64("cpu_count")
+        cpuPercent = try f.int("cpu_percent")
+        memSwappiness = try f.int("mem_swappiness")
+        oomKillDisable = try f.bool("oom_kill_disable")
+        cgroup = try f.string("cgroup")
+        attach = try f.bool("attach")
+        // `develop` drives `compose watch`; it does not change containers.
+        _ = f.take("develop")
         pidsLimit = try f.int64("pids_limit")
         oomScoreAdj = try f.int("oom_score_adj")
         if let n = f.take("deploy") { deploy = try Deploy(node: n, path: f.childPath("deploy")) }
@@ -106,7 +116,16 @@ extension Service {
         if image == nil && build == nil {
             throw valueError(node, path, "has neither an image nor a build context specified")
         }
+        if let mode = cgroup, mode != "host" && mode != "private" {
+            throw valueError(node, KeyPath.child(path, "cgroup"), "invalid cgroup mode \"\(mode)\" (host, private)")
+        }
         if let count = scale, count < 0 { throw valueError(node, KeyPath.child(path, "scale"), "must not be negative") }
+    }
+
+    /// `cpu_rt_*`: microseconds as a number, or a duration string (compose-go's UnitBytes/Duration union).
+    static func microseconds(_ node: YAMLNode, _ path: String) throws -> Int64 {
+        if let n = Int64(try Value.scalarText(node, path, "a number of microseconds")) { return n }
+        return try Value.duration(node, path).nanoseconds / 1000
     }
 
     static func items(_ node: YAMLNode, _ path: String) throws -> [YAMLNode] {

@@ -54,7 +54,8 @@ public enum ComposeMerge {
     }
 
     static func merge(_ base: YAMLNode, _ override: YAMLNode, path: [String]) -> YAMLNode {
-        if override.isNull && base.mapping != nil && path.count <= 2 { return base }
+        // An empty key in a later file (`environment:`) keeps what was there.
+        if override.isNull && (base.mapping != nil || base.sequence != nil) { return base }
         switch rule(path) {
         case .replace:
             return override
@@ -142,9 +143,14 @@ public enum ComposeMerge {
 
     // MARK: unique keys of list entries (compose-go's indexers)
 
-    /// Short ports by their text, long ones by ip:published:target/protocol.
+    /// Ports by ip:published:target/protocol, whichever syntax wrote them,
+    /// so a long-syntax port replaces the same short-syntax one.
     static func portKey(_ node: YAMLNode) -> String {
-        if let s = node.scalar { return s.value }
+        if let s = node.scalar {
+            guard let ports = ServicePort.parseShort(s.value), ports.count == 1 else { return s.value }
+            let p = ports[0]
+            return "\(p.hostIp ?? ""):\(p.published ?? ""):\(p.target)/\(p.protocol)"
+        }
         let ip = node["host_ip"]?.scalar?.value ?? ""
         let published = node["published"]?.scalar?.value ?? ""
         let target = node["target"]?.scalar?.value ?? ""

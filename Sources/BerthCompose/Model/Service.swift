@@ -44,6 +44,18 @@ public struct Service: Sendable, Equatable {
     public var cpus: Double?
     public var cpuShares: Int64?
     public var cpuset: String?
+    public var cpuPeriod: Int64?
+    public var cpuQuota: Int64?
+    public var cpuRtPeriod: Int64?
+    public var cpuRtRuntime: Int64?
+    public var cpuCount: Int64?
+    public var cpuPercent: Int?
+    public var memSwappiness: Int?
+    public var oomKillDisable: Bool?
+    /// `cgroup: host|private`.
+    public var cgroup: String?
+    /// `attach: false` keeps the service's logs out of `up`'s output.
+    public var attach: Bool?
     public var pidsLimit: Int64?
     public var oomScoreAdj: Int?
     public var deploy: Deploy?
