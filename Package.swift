@@ -45,6 +45,14 @@ let package = Package(
         .target(name: "BerthNetwork", dependencies: ["CBerth", "BerthSystem"]),
         .target(name: "BerthBuild", dependencies: ["BerthSystem", "BerthOCI"]),
         .target(name: "BerthCompose", dependencies: ["CYAML", "BerthSystem"]),
+        .target(name: "BerthEngine", dependencies: ["BerthSystem", "BerthOCI"]),
+        .target(name: "BerthAPI", dependencies: [
+            "BerthEngine", "BerthSystem",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
 
         .executableTarget(name: "berth", dependencies: [
             "BerthSystem", "BerthOCI", "BerthRuntime", "BerthStore", "BerthRegistry", "BerthImages",
@@ -54,5 +62,11 @@ let package = Package(
 
         .testTarget(name: "BerthSystemTests", dependencies: ["BerthSystem"]),
         .testTarget(name: "BerthOCITests", dependencies: ["BerthOCI"]),
+        .testTarget(name: "BerthAPITests", dependencies: [
+            "BerthAPI", "BerthEngine", "BerthSystem",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
     ]
 )
