@@ -55,6 +55,15 @@ let package = Package(
         .target(name: "BerthCompose", dependencies: [
             "CYAML", "BerthSystem",
             .product(name: "Crypto", package: "swift-crypto"),
+        .target(name: "BerthBuild", dependencies: ["BerthSystem", "BerthOCI"]),
+        .target(name: "BerthCompose", dependencies: ["CYAML", "BerthSystem"]),
+        .target(name: "BerthEngine", dependencies: ["BerthSystem", "BerthOCI"]),
+        .target(name: "BerthAPI", dependencies: [
+            "BerthEngine", "BerthSystem",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         .executableTarget(name: "berth", dependencies: [
@@ -71,5 +80,11 @@ let package = Package(
         .testTarget(name: "BerthComposeTests", dependencies: ["BerthCompose"]),
         .testTarget(name: "BerthCgroupTests", dependencies: ["BerthRuntime", "BerthOCI", "BerthSystem"]),
         .testTarget(name: "BerthNetworkTests", dependencies: ["BerthNetwork", "BerthSystem"]),
+        .testTarget(name: "BerthAPITests", dependencies: [
+            "BerthAPI", "BerthEngine", "BerthSystem",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
     ]
 )
