@@ -55,8 +55,7 @@ let package = Package(
         .target(name: "BerthCompose", dependencies: [
             "CYAML", "BerthSystem",
             .product(name: "Crypto", package: "swift-crypto"),
-        .target(name: "BerthBuild", dependencies: ["BerthSystem", "BerthOCI"]),
-        .target(name: "BerthCompose", dependencies: ["CYAML", "BerthSystem"]),
+        ]),
         .target(name: "BerthEngine", dependencies: ["BerthSystem", "BerthOCI"]),
         .target(name: "BerthAPI", dependencies: [
             "BerthEngine", "BerthSystem",
