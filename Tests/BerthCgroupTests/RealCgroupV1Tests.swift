@@ -126,6 +126,40 @@ final class RealCgroupV1Tests: XCTestCase {
         XCTAssertThrowsError(try Cgroup.load(cgroupsPath: "/berth-test-\(getpid())-busy", containerID: "x"))
     }
 
+    /// memsw is written before or after the memory limit depending on the
+    /// change, or the kernel refuses one of them (runc's setMemoryAndSwap).
+    func testSwapLimitGrowsAndShrinks() throws {
+        let host = try CgroupHost.current()
+        let memRoot = host.v1Mount("memory")!.mountPoint
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: memRoot + "/memory.memsw.limit_in_bytes"), "no swap accounting")
+        let cg = try make("swap", .init(memory: .init(limit: 64 << 20, swap: 128 << 20)))
+        let dir = cg.paths["memory"]!
+        XCTAssertEqual(readTrimmed(dir + "/memory.memsw.limit_in_bytes"), "134217728")
+        try cg.update(.init(memory: .init(limit: 512 << 20, swap: 1024 << 20)))
+        XCTAssertEqual(readTrimmed(dir + "/memory.limit_in_bytes"), "536870912")
+        XCTAssertEqual(readTrimmed(dir + "/memory.memsw.limit_in_bytes"), "1073741824")
+        try cg.update(.init(memory: .init(limit: 32 << 20, swap: 48 << 20)))
+        XCTAssertEqual(readTrimmed(dir + "/memory.limit_in_bytes"), "33554432")
+        XCTAssertEqual(readTrimmed(dir + "/memory.memsw.limit_in_bytes"), "50331648")
+        XCTAssertThrowsError(try cg.update(.init(memory: .init(limit: 64 << 20, swap: 32 << 20)))) {
+            XCTAssertTrue("\($0)".contains("linux.resources.memory"), "\($0)")
+        }
+    }
+
+    /// No cgroupsPath: `<own cgroup>/<id>` in every hierarchy, as runc.
+    func testAbsentCgroupsPathIsUnderTheRuntimesOwnCgroup() throws {
+        let id = "berth-test-\(getpid())-rel"
+        let cg = try Cgroup.create(cgroupsPath: nil, containerID: id, resources: .init(cpu: .init(cpus: "0")))
+        cgroups.append(cg)
+        let own = readTrimmed("/proc/self/cgroup").split(separator: "\n")
+            .first { $0.split(separator: ":")[1] == "memory" }!.split(separator: ":")[2]
+        let mount = try CgroupHost.current().v1Mount("memory")!.mountPoint
+        XCTAssertEqual(cg.paths["memory"], CgroupInnerPath.clean(mount + "/" + own + "/" + id))
+        XCTAssertEqual(readTrimmed(cg.paths["cpuset"]! + "/cpuset.cpus"), "0")
+        XCTAssertEqual(try Cgroup.load(cgroupsPath: nil, containerID: id).paths, cg.paths)
+        XCTAssertEqual(try Cgroup.load(paths: cg.paths).paths, cg.paths)
+    }
+
     /// v1 blkio weight goes to BFQ's file where the kernel has it (as here),
     /// else CFQ's, else a clear error and nothing left behind.
     func testBlkioWeight() throws {
