@@ -81,15 +81,19 @@ extension Cgroup {
 
     /// Sends `signal` to every process in the cgroup. SIGKILL goes through
     /// cgroup.kill where the kernel has it (5.14+, also on the hybrid
-    /// layout's cgroup2 directory): it reaches processes forked meanwhile.
+    /// layout's cgroup2 directory): it reaches processes forked meanwhile;
+    /// a cgroup paused by the v1 freezer is thawed so they can die.
     /// Otherwise the cgroup is frozen while the signal goes out, so nothing
     /// escapes by forking (runc's signalAllProcesses); a paused cgroup stays
     /// paused, unless the signal is SIGKILL, which needs the processes thawed to die.
     public func killAll(signal: Int32) throws {
         if signal == SIGKILL, let dir = paths[""], files.exists(dir, "cgroup.kill") {
-            do { try files.write(dir, "cgroup.kill", "1"); return } catch let e as SystemError {
+            do { try files.write(dir, "cgroup.kill", "1") } catch let e as SystemError {
                 throw BerthError(e, while: "killing the processes of cgroup \(dir)")
             }
+            // Tasks frozen by the v1 freezer (hybrid) only die once thawed.
+            if v1Freezer != nil && isFrozen { try thaw() }
+            return
         }
         let wasFrozen = isFrozen
         let froze = wasFrozen || (try? freeze()) != nil
