@@ -190,3 +190,45 @@ final class RegistryPullTests: XCTestCase {
         }
     }
 }
+
+/// The ~100 MB fixture image: layers stream to the sink, not into memory.
+final class RegistryBigPullTests: XCTestCase {
+    static func peakRSSKiB() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    }
+
+    func testBigLayersStreamWithoutBuffering() async throws {
+        if let reason = TestRegistry.unavailableReason { throw XCTSkip(reason) }
+        let registry = try TestRegistry.start(mode: .plain, images: ["big"])
+        defer { registry.stop() }
+        let client = RegistryClient(configuration: RegistryConfiguration(credentials: nil))
+        do {
+            let ref = try Reference(parsing: "\(registry.host)/big:latest")
+            let image = try await client.resolveImage(ref)
+            XCTAssertEqual(image.image.layers.count, 5)
+            let fd = open("/dev/null", O_WRONLY)
+            defer { close(fd) }
+            let before = Self.peakRSSKiB()
+            let start = ContinuousClock.now
+            var total: Int64 = 0
+            for layer in image.image.layers {
+                var sink = FileDescriptorSink(fd: fd, path: "/dev/null")
+                let result = try await client.fetchBlob(ref.repository, digest: layer.digest, into: &sink)
+                XCTAssertTrue(result.verified)
+                total += result.bytesWritten
+            }
+            let elapsed = ContinuousClock.now - start
+            let growthMiB = (Self.peakRSSKiB() - before) / 1024
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            print("big pull: \(total) bytes in \(elapsed), \(Int(Double(total) / seconds / 1_048_576)) MiB/s, peak RSS growth \(growthMiB) MiB")
+            XCTAssertGreaterThan(total, 100_000_000)
+            XCTAssertLessThan(growthMiB, 20, "a 25 MiB layer must not be held in memory")
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+}
