@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
+        // Already in the graph through async-http-client; BerthRegistry builds
+        // per-registry TLS configurations (certs.d CAs and client certs) with it.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
     ],
     targets: [
         // C libraries from Debian's -dev packages, wrapped as system modules.
@@ -42,6 +45,8 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "BerthImages", dependencies: [
@@ -85,5 +90,9 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
+        // Test fixtures shared by test targets (a real registry, test images);
+        // never linked into the berth executable.
+        .target(name: "BerthTestSupport", dependencies: ["BerthSystem", "BerthOCI"]),
+        .testTarget(name: "BerthRegistryTests", dependencies: ["BerthRegistry", "BerthOCI", "BerthSystem", "BerthTestSupport"]),
     ]
 )

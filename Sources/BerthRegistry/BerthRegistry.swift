@@ -1,1 +1,0 @@
-// BerthRegistry: see ARCHITECTURE.md for what this target owns.
