@@ -39,6 +39,8 @@ struct EntryWriter {
             try replaceExisting(parent.raw, hidden, keepDirectory: false)
             try sys("mknodat(whiteout)", hidden) { mknodat(parent.raw, hidden, S_IFCHR, 0) }
             try own(parent.raw, hidden, entry)
+            var times = [Self.atime(entry), Self.mtime(entry)]
+            try sys("utimensat", hidden) { utimensat(parent.raw, hidden, &times, AT_SYMLINK_NOFOLLOW) }
             return
         }
 
