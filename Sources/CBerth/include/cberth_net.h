@@ -22,4 +22,9 @@ int berth_netns_socket(int nsfd, int domain, int type, int protocol);
  * namespace `nsfd`: /proc/sys/net follows the netns of the opening thread. */
 int berth_netns_write_sysctl(int nsfd, const char *path, const char *value);
 
+/* pipe2(fds, O_CLOEXEC): glibc declares pipe2 only under _GNU_SOURCE,
+ * which Swift's Glibc module does not define. Used to hand stdin/stdout
+ * pipes to posix_spawn'd helpers (nft) without leaking them elsewhere. */
+int berth_pipe_cloexec(int fds[2]);
+
 #endif
