@@ -163,7 +163,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         let writer = ResponseWriter(channel: context.channel,
                                     connection: NIOLoopBound(self, eventLoop: context.eventLoop),
                                     commonHeaders: config.commonHeaders, keepAlive: info.keepAlive,
-                                    wantsUpgrade: info.upgrade)
+                                    wantsUpgrade: info.upgrade, isHead: info.method == .HEAD)
         if !info.keepAlive { closeAfterResponse = true }
         let handler = pending.route.handler
         let logger = config.logger
