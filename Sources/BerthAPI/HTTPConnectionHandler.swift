@@ -39,6 +39,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private var closeAfterResponse = false
     private var hijacked = false
     private var task: Task<Void, Never>?
+    private var discarded = 0
 
     init(config: APIServer.Shared) {
         self.config = config
@@ -80,7 +81,12 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 }
             case .streaming(let source):
                 source.yield(chunk)
-            case .none, .discarding:
+            case .discarding:
+                // Read the rest of a refused body so that the client, still
+                // sending, gets to read the answer; give up on endless ones.
+                discarded += chunk.readableBytes
+                if closeAfterResponse && discarded > 16 * config.maxBodySize { context.close(promise: nil) }
+            case .none:
                 break
             }
         case .end:
@@ -98,7 +104,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
                 body = .none
             }
             pending = nil
-            if !inFlight { next(context: context) }
+            discarded = 0
+            if !inFlight {
+                if closeAfterResponse { context.close(promise: nil) } else { next(context: context) }
+            }
         }
     }
 
@@ -154,7 +163,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         let writer = ResponseWriter(channel: context.channel,
                                     connection: NIOLoopBound(self, eventLoop: context.eventLoop),
                                     commonHeaders: config.commonHeaders, keepAlive: info.keepAlive,
-                                    wantsUpgrade: info.upgrade)
+                                    wantsUpgrade: info.upgrade, isHead: info.method == .HEAD)
         if !info.keepAlive { closeAfterResponse = true }
         let handler = pending.route.handler
         let logger = config.logger
@@ -166,7 +175,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             } catch {
                 await writer.fail(error)
                 let (status, message) = ErrorMapping.response(for: error)
-                if status.code >= 500 && status != .notImplemented && status != .serviceUnavailable {
+                if error is IOError || error is ChannelError {
+                    // The client went away mid-answer (docker CLI after an error line).
+                    logger.debug("\(request.method) \(request.path): client gone: \(error)")
+                } else if status == .internalServerError {
                     logger.error("\(request.method) \(request.path) failed: \(message)")
                 }
             }
@@ -197,11 +209,18 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         guard let context, inFlight else { return }
         inFlight = false
         task = nil
+        if case .streaming(let source) = body {
+            // Answered before the upload ended: drop the rest of it.
+            source.finish()
+            body = .discarding
+            _ = context.channel.setOption(ChannelOptions.autoRead, value: true)
+        }
+        guard requestEnded else { return }  // `.end` finishes the request
         if closeAfterResponse {
             context.close(promise: nil)
-            return
+        } else {
+            next(context: context)
         }
-        if requestEnded { next(context: context) }
     }
 
     /// Serves the next pipelined request, if any.

@@ -18,9 +18,12 @@ final class ResponseWriter: Sendable {
     private let phase = NIOLockedValueBox<Phase>(.pending)
     private let statusBox = NIOLockedValueBox<HTTPResponseStatus?>(nil)
     let wantsUpgrade: Bool
+    /// HEAD answers carry headers only, whatever the handler passes as body.
+    private let isHead: Bool
 
     init(channel: any Channel, connection: NIOLoopBound<HTTPConnectionHandler>, commonHeaders: HTTPHeaders,
-         keepAlive: Bool, wantsUpgrade: Bool) {
+         keepAlive: Bool, wantsUpgrade: Bool, isHead: Bool) {
+        self.isHead = isHead
         self.channel = channel
         self.connection = connection
         self.commonHeaders = commonHeaders
@@ -40,7 +43,7 @@ final class ResponseWriter: Sendable {
         var head = makeHead(status, extra)
         head.headers.replaceOrAdd(name: "Content-Length", value: String(body?.readableBytes ?? 0))
         channel.write(HTTPServerResponsePart.head(head), promise: nil)
-        if let body, body.readableBytes > 0 {
+        if let body, body.readableBytes > 0, !isHead {
             channel.write(HTTPServerResponsePart.body(.byteBuffer(body)), promise: nil)
         }
         try await end()

@@ -20,7 +20,7 @@ final class FakeBackends: Sendable {
     let uploaded = NIOLockedValueBox<Int>(0)
     /// The last decoded create request, to prove field mapping.
     let lastCreate = NIOLockedValueBox<ContainerCreateRequest?>(nil)
-    let execs = NIOLockedValueBox<[String: (container: String, tty: Bool, exitCode: Int?)]>([:])
+    let execs = NIOLockedValueBox<[String: (container: String, tty: Bool, stdin: Bool, exitCode: Int?)]>([:])
 
     var all: Backends {
         Backends(system: FakeSystem(), containers: FakeContainers(fake: self), images: FakeImages(fake: self),

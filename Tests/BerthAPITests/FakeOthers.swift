@@ -7,16 +7,18 @@ struct FakeImages: ImageBackend {
     let fake: FakeBackends
 
     func imagePull(_ options: ImagePullOptions) async throws -> AsyncThrowingStream<JSONMessage, any Error> {
-        if options.fromImage == "fail-early" {
+        // The docker CLI sends normalized names (docker.io/library/…).
+        let image = options.fromImage.split(separator: "/").last.map(String.init) ?? options.fromImage
+        if image == "fail-early" {
             throw BerthError.notFound("pull access denied for fail-early, repository does not exist")
         }
         return AsyncThrowingStream { continuation in
-            continuation.yield(JSONMessage(status: "Pulling from library/\(options.fromImage)", id: options.tag ?? "latest"))
-            if options.fromImage == "fail-late" {
+            continuation.yield(JSONMessage(status: "Pulling from library/\(image)", id: options.tag ?? "latest"))
+            if image == "fail-late" {
                 continuation.finish(throwing: BerthError.unavailable("connection to registry lost"))
                 return
             }
-            continuation.yield(JSONMessage(status: "Status: Downloaded newer image for \(options.fromImage):\(options.tag ?? "latest")"))
+            continuation.yield(JSONMessage(status: "Status: Downloaded newer image for \(image):\(options.tag ?? "latest")"))
             continuation.finish()
         }
     }
@@ -133,14 +135,15 @@ struct FakeVolumes: VolumeBackend {
     func volumesPrune(filters: Filters) async throws -> VolumePruneResponse { VolumePruneResponse(volumesDeleted: [], spaceReclaimed: 0) }
 }
 
-/// Exec: every process is `cat`, echoing stdin to stdout until EOF, exit 0.
+/// Exec: every process is `cat`, echoing stdin to stdout until EOF, exit 0;
+/// without AttachStdin it writes "no stdin" (docker then reads no stdin).
 struct FakeExec: ExecBackend {
     let fake: FakeBackends
 
     func execCreate(_ container: String, _ config: ExecConfig) async throws -> IDResponse {
         let target = try fake.container(container)
         let id = String(repeating: "e", count: 63) + String(fake.execs.withLockedValue { $0.count })
-        fake.execs.withLockedValue { $0[id] = (target.name, config.tty ?? false, nil) }
+        fake.execs.withLockedValue { $0[id] = (target.name, config.tty ?? false, config.attachStdin ?? false, nil) }
         return IDResponse(id: id)
     }
 
@@ -148,8 +151,12 @@ struct FakeExec: ExecBackend {
         guard let exec = fake.execs.withLockedValue({ $0[id] }) else { throw BerthError.notFound("No such exec instance: \(id)") }
         if let connection {
             let conn = try await connection.hijack(multiplexed: !exec.tty)
-            for try await chunk in conn.input {
-                try await conn.write(chunk, stream: .stdout)
+            if exec.stdin {
+                for try await chunk in conn.input {
+                    try await conn.write(chunk, stream: .stdout)
+                }
+            } else {
+                try await conn.write(Array("no stdin\n".utf8), stream: .stdout)
             }
         }
         fake.execs.withLockedValue { $0[id]?.exitCode = 0 }
