@@ -220,3 +220,30 @@ public struct Onbuild: Sendable, Equatable {
     public var expression: String
     public var trigger: Instruction
 }
+
+extension Run {
+    /// What the executor runs for this RUN, with heredocs applied as buildkit
+    /// does: `RUN <<EOF` alone runs the body through the shell (or, when the
+    /// body starts with `#!`, as a script file); other heredocs are appended to
+    /// the shell command so the shell feeds them.
+    public enum Program: Sendable, Equatable {
+        /// Arguments, to be prefixed with SHELL when `prependShell` is set.
+        case command(CommandForm)
+        /// A script with a shebang: write it to a file and execute that file.
+        case script(String)
+    }
+
+    public var program: Program {
+        guard !heredocs.isEmpty, command.prependShell, command.arguments.count == 1 else { return .command(command) }
+        let line = command.arguments[0]
+        if let opener = try? HeredocScanner.heredoc(fromWord: line.trimmingWhitespace()),
+           let doc = heredocs.first(where: { $0.name == opener.name }) {
+            let body = doc.effectiveContent
+            if body.hasPrefix("#!") { return .script(body) }
+            return .command(CommandForm(arguments: [body], prependShell: true))
+        }
+        var full = line
+        for doc in heredocs { full += "\n" + doc.content + doc.name }
+        return .command(CommandForm(arguments: [full], prependShell: true))
+    }
+}

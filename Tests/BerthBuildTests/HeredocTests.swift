@@ -70,3 +70,23 @@ final class HeredocTests: XCTestCase {
         XCTAssertEqual(onbuild.expression, "RUN <<EOF\necho hi\nEOF")
     }
 }
+
+extension HeredocTests {
+    func program(_ text: String) throws -> Run.Program {
+        guard case .run(let run) = try Dockerfile.parse(text).stages[0].instructions[0].kind else {
+            throw BerthError.internalError("not RUN")
+        }
+        return run.program
+    }
+
+    func testRunProgramFromHeredocs() throws {
+        XCTAssertEqual(try program("FROM x\nRUN <<EOF\necho a\necho b\nEOF\n"),
+                       .command(CommandForm(arguments: ["echo a\necho b\n"], prependShell: true)))
+        XCTAssertEqual(try program("FROM x\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\n"),
+                       .script("#!/usr/bin/env python3\nprint(1)\n"))
+        XCTAssertEqual(try program("FROM x\nRUN cat <<EOF > /f\nhi\nEOF\n"),
+                       .command(CommandForm(arguments: ["cat <<EOF > /f\nhi\nEOF"], prependShell: true)))
+        XCTAssertEqual(try program("FROM x\nRUN echo plain\n"),
+                       .command(CommandForm(arguments: ["echo plain"], prependShell: true)))
+    }
+}
