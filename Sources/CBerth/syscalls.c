@@ -10,3 +10,32 @@
 int berth_close_range(unsigned int first, unsigned int last, unsigned int flags) {
     return (int)syscall(__NR_close_range, first, last, flags);
 }
+
+#include <sys/prctl.h>
+
+int berth_set_child_subreaper(void) {
+    return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+}
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/vfs.h>
+
+const int BERTH_O_PATH = O_PATH;
+
+int berth_signalfd(const sigset_t *set) {
+    return signalfd(-1, set, SFD_CLOEXEC);
+}
+
+int berth_signalfd_read(int fd) {
+    struct signalfd_siginfo info;
+    ssize_t n = read(fd, &info, sizeof info);
+    return n == (ssize_t)sizeof info ? (int)info.ssi_signo : -1;
+}
+
+long berth_statfs_type(const char *path) {
+    struct statfs st;
+    if (statfs(path, &st) != 0) return -1;
+    return (long)st.f_type;
+}

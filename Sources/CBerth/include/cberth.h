@@ -7,8 +7,21 @@
 #include <sys/types.h>
 #include "cberth_cgroup.h"
 #include "cberth_net.h"
+#include "cberth_init.h"
 
 /* close_range(2); returns -1 with errno set (ENOSYS on kernels before 5.9). */
 int berth_close_range(unsigned int first, unsigned int last, unsigned int flags);
+
+/* prctl(PR_SET_CHILD_SUBREAPER, 1): orphans of `run`/`exec` reparent here. */
+int berth_set_child_subreaper(void);
+
+#include <signal.h>
+/* O_PATH, which Swift's Glibc module does not export (it needs _GNU_SOURCE). */
+extern const int BERTH_O_PATH;
+/* signalfd(-1, set, SFD_CLOEXEC) and one read of it: the signal number or -1. */
+int berth_signalfd(const sigset_t *set);
+int berth_signalfd_read(int fd);
+/* statfs(path).f_type, or -1 with errno. */
+long berth_statfs_type(const char *path);
 
 #endif

@@ -1,21 +1,26 @@
-import BerthSystem
 import CBerth
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Runs a helper program (nft) with posix_spawn — not fork, which the
-/// multi-threaded daemon must never call from Swift — feeding it stdin and
-/// collecting stdout and stderr. BerthSystem has no spawn helper yet; when
-/// it grows one this should move there.
-enum Subprocess {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+/// Runs a helper program (nft, an OCI hook) with posix_spawn — not fork,
+/// which the multi-threaded daemon must never call from Swift — feeding it
+/// stdin and collecting stdout and stderr.
+public enum Subprocess {
+    public struct Result: Sendable {
+        /// The exit status, or 128 + the signal that ended it.
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+        /// It ran past its timeout and was killed.
+        public var timedOut = false
     }
 
-    static func run(_ executable: String, _ arguments: [String], stdin input: String = "") throws -> Result {
+    /// Runs `executable` with `arguments` (argv[1...]), or with `argv` whole
+    /// when given (an OCI hook's args include its own argv[0]).
+    public static func run(_ executable: String, _ arguments: [String], argv0: String? = nil, stdin input: String = "",
+                           environment: [String] = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
+                           timeout: Int = 0) throws -> Result {
         var inPipe: [Int32] = [-1, -1], outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
         guard berth_pipe_cloexec(&inPipe) == 0, berth_pipe_cloexec(&outPipe) == 0,
               berth_pipe_cloexec(&errPipe) == 0 else {
@@ -41,9 +46,9 @@ enum Subprocess {
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let argv = ([argv0 ?? executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        let env: [UnsafeMutablePointer<CChar>?] = [strdup("PATH=/usr/sbin:/usr/bin:/sbin:/bin"), nil]
+        let env: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
         defer { env.forEach { free($0) } }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, env)
@@ -52,18 +57,30 @@ enum Subprocess {
             close(inPipe[1]); close(outPipe[0]); close(errPipe[0])
             throw SystemError("posix_spawn", path: executable, errno: rc)
         }
-        let (out, err) = pump(input: Array(input.utf8), stdinFD: inPipe[1], stdoutFD: outPipe[0], stderrFD: errPipe[0])
+        let deadline = timeout > 0 ? monotonicSeconds() + Double(timeout) : nil
+        let (out, err, expired) = pump(input: Array(input.utf8), stdinFD: inPipe[1], stdoutFD: outPipe[0], stderrFD: errPipe[0],
+                                       deadline: deadline)
+        if expired { kill(pid, SIGKILL) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             guard errno == EINTR else { throw SystemError("waitpid", path: executable, errno: errno) }
         }
         let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Result(status: exit, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+        return Result(status: exit, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self),
+                      timedOut: expired)
+    }
+
+    static func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     /// Writes stdin while draining stdout and stderr, with poll, so neither
     /// side can block the other on a full pipe.
-    private static func pump(input: [UInt8], stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32) -> ([UInt8], [UInt8]) {
+    /// Stops at `deadline` (monotonic seconds), reporting that it expired.
+    private static func pump(input: [UInt8], stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32,
+                             deadline: Double?) -> ([UInt8], [UInt8], Bool) {
         var written = 0
         var inFD = stdinFD
         if input.isEmpty { close(inFD); inFD = -1 }
@@ -73,10 +90,22 @@ enum Subprocess {
         while inFD >= 0 || fds.contains(where: { $0 >= 0 }) {
             var polls = [pollfd(fd: inFD, events: Int16(POLLOUT), revents: 0)]
                 + fds.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            if poll(&polls, nfds_t(polls.count), -1) < 0 {
+            var wait: Int32 = -1
+            if let deadline {
+                let left = deadline - monotonicSeconds()
+                if left <= 0 {
+                    if inFD >= 0 { close(inFD) }
+                    for fd in fds where fd >= 0 { close(fd) }
+                    return (collected[0], collected[1], true)
+                }
+                wait = Int32(min(left * 1000 + 1, 60_000))
+            }
+            let ready = poll(&polls, nfds_t(polls.count), wait)
+            if ready < 0 {
                 if errno == EINTR { continue }
                 break
             }
+            if ready == 0 { continue }
             if inFD >= 0, polls[0].revents != 0 {
                 let n = input[written...].withUnsafeBytes { Glibc.write(inFD, $0.baseAddress, $0.count) }
                 if n > 0 { written += n }
@@ -89,11 +118,11 @@ enum Subprocess {
                 if n > 0 { collected[i] += buffer[0..<n] } else if n == 0 || errno != EINTR { close(fds[i]); fds[i] = -1 }
             }
         }
-        return (collected[0], collected[1])
+        return (collected[0], collected[1], false)
     }
 
     /// The first of `candidates` that is executable.
-    static func find(_ candidates: [String]) -> String? {
+    public static func find(_ candidates: [String]) -> String? {
         candidates.first { access($0, X_OK) == 0 }
     }
 }
