@@ -82,6 +82,7 @@ let package = Package(
         .testTarget(name: "BerthStoreTests", dependencies: ["BerthStore", "BerthSystem", "BerthOCI", "CArchive"]),
         .testTarget(name: "BerthBuildTests", dependencies: ["BerthBuild"], exclude: ["Cases"]),
         .testTarget(name: "BerthComposeTests", dependencies: ["BerthCompose"]),
+        .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime", "BerthOCI", "BerthSystem"]),
         .testTarget(name: "BerthCgroupTests", dependencies: ["BerthRuntime", "BerthOCI", "BerthSystem"]),
         .testTarget(name: "BerthNetworkTests", dependencies: ["BerthNetwork", "BerthSystem"]),
         .testTarget(name: "BerthAPITests", dependencies: [

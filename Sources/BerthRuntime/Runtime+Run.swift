@@ -22,9 +22,19 @@ extension Runtime {
         do {
             try start(id: id)
         } catch {
+            // The init may have reported why it died before start.
+            let report = LineReader(fd: created.sync)
+            var reason: any Error = error
+            if let line = try? report.line(), line.hasPrefix("E ") {
+                let f = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
+                let plan = try? InitPlan.create(spec: created.state.config, rootfs: created.state.rootfs,
+                                                bundle: created.state.bundle, host: HostFacts())
+                reason = ChildLauncher.describe(index: Int(f[1]) ?? -1, errno: Int32(f[2]) ?? 0, detail: f.count > 3 ? String(f[3]) : "",
+                                                ops: plan?.ops ?? [], argv: created.state.config.process?.args ?? [])
+            }
             close(created.sync)
             try? delete(id: id, force: true)
-            throw error
+            throw reason
         }
         if detach {
             close(created.sync)

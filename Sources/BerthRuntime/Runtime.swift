@@ -24,8 +24,10 @@ public final class Runtime {
         public var pidFile: String?
         public var consoleSocket: String?
         public var noPivot = false
-        public init(bundle: String, pidFile: String? = nil, consoleSocket: String? = nil, noPivot: Bool = false) {
+        public var preserveFds: Int32 = 0
+        public init(bundle: String, pidFile: String? = nil, consoleSocket: String? = nil, noPivot: Bool = false, preserveFds: Int32 = 0) {
             self.bundle = bundle; self.pidFile = pidFile; self.consoleSocket = consoleSocket; self.noPivot = noPivot
+            self.preserveFds = preserveFds
         }
     }
 
@@ -43,6 +45,7 @@ public final class Runtime {
     /// when it fails: no state directory, no cgroup, no process.
     @discardableResult
     public func create(id: String, _ options: CreateOptions, ownConsole: Bool = false) throws -> Created {
+        try StateDirectory.validate(id: id)
         let bundle = try absolute(options.bundle)
         let spec = try SpecLoader.load(bundle: bundle)
         let rootfs = try SpecLoader.rootfs(spec, bundle: bundle)
@@ -67,6 +70,8 @@ public final class Runtime {
 
         let fifo = states.fifo(id)
         guard mkfifo(fifo, 0o622) == 0 else { throw BerthError(SystemError("mkfifo", path: fifo, errno: errno), while: "creating the exec fifo") }
+        // Writable by the container's user, whatever our umask (runc chowns it to the container's root).
+        chmod(fifo, 0o622)
         fifoFD = open(fifo, BERTH_O_PATH | O_CLOEXEC)
         if fifoFD < 0 { throw BerthError(SystemError("open", path: fifo, errno: errno), while: "opening the exec fifo") }
         if spec.process?.terminal == true {
@@ -85,6 +90,7 @@ public final class Runtime {
         var launcher = ChildLauncher(plan: plan)
         launcher.execFifo = fifoFD
         launcher.consoleSocket = consoleFD
+        launcher.preserveFds = options.preserveFds
         let cg = cgroup!
         let started = try launcher.start(.init(
             placed: { pid in
@@ -234,7 +240,7 @@ public final class Runtime {
         let oci = OCIState(ociVersion: state.config.ociVersion, id: state.id, status: status, pid: state.pid,
                            bundle: state.bundle, annotations: state.config.annotations)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(oci), as: UTF8.self)
     }
 

@@ -5,6 +5,7 @@
  * is allocated: every string and array was prepared by the parent. */
 #define _GNU_SOURCE
 #include "cberth_init.h"
+#include "cberth.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -561,6 +562,10 @@ static __attribute__((noreturn)) void child_main(const struct berth_spawn *s) {
         case BERTH_OP_SETNS: rc = setns((int)op->n, (int)op->n2); if (rc == 0) close((int)op->n); break;
         case BERTH_OP_PDEATHSIG: rc = prctl(PR_SET_PDEATHSIG, op->n, 0, 0, 0); break;
         case BERTH_OP_DUMPABLE: rc = prctl(PR_SET_DUMPABLE, op->n, 0, 0, 0); break;
+        case BERTH_OP_BECOME_ROOT:
+            rc = setresgid(0, 0, 0);
+            if (rc == 0) rc = setresuid(0, 0, 0);
+            break;
         case BERTH_OP_UNSHARE: rc = unshare((int)op->n); break;
         case BERTH_OP_PERSONALITY: rc = personality((unsigned long)op->n) < 0 ? -1 : 0; break;
         default: errno = EINVAL; rc = -1; break;
@@ -577,6 +582,33 @@ static __attribute__((noreturn)) void child_main(const struct berth_spawn *s) {
     fail(&c, s->nops, errno, exe);
 }
 
+/* Closes every fd but stdio, the preserved ones and those the plan uses, so
+ * the container's init holds nothing of its caller's (a socket a process
+ * supervisor watches for EOF, a log pipe…) while it waits for `start`. */
+static void close_inherited(const struct berth_spawn *s) {
+    int keep[64];
+    int nk = 0;
+    keep[nk++] = s->sync_fd;
+    for (int i = 0; i < s->nops && nk < 64; i++) {
+        int k = s->ops[i].kind;
+        if (k == BERTH_OP_SETNS || k == BERTH_OP_EXEC_FIFO || k == BERTH_OP_CONSOLE) keep[nk++] = (int)s->ops[i].n;
+    }
+    for (int i = 1; i < nk; i++) {
+        int v = keep[i], j = i - 1;
+        while (j >= 0 && keep[j] > v) { keep[j + 1] = keep[j]; j--; }
+        keep[j + 1] = v;
+    }
+    unsigned int from = 3u + (unsigned int)(s->preserve_fds > 0 ? s->preserve_fds : 0);
+    for (int i = 0; i < nk; i++) {
+        if (keep[i] < 0 || (unsigned int)keep[i] < from) continue;
+        if ((unsigned int)keep[i] > from) berth_close_range(from, (unsigned int)keep[i] - 1, 0);
+        from = (unsigned int)keep[i] + 1;
+    }
+    if (berth_close_range(from, ~0u, 0) < 0) {
+        for (unsigned int fd = from; fd < 4096; fd++) close((int)fd);
+    }
+}
+
 pid_t berth_spawn_child(const struct berth_spawn *s) {
     pid_t mid = fork();
     if (mid != 0) return mid;
@@ -587,6 +619,7 @@ pid_t berth_spawn_child(const struct berth_spawn *s) {
             _exit(1);
         }
     }
+    close_inherited(s);
     long flags = (long)s->clone_flags | CLONE_PARENT | SIGCHLD;
     pid_t pid = (pid_t)syscall(SYS_clone, flags, 0, 0, 0, 0);
     if (pid < 0) {

@@ -18,6 +18,8 @@ public struct ChildLauncher {
     public var execFifo: Int32 = -1
     /// The console socket to send the pty master over (terminal).
     public var consoleSocket: Int32 = -1
+    /// fds 3 … 3+n-1 the process gets (runc's --preserve-fds); the rest are closed.
+    public var preserveFds: Int32 = 0
 
     public init(plan: InitPlan) { self.plan = plan }
 
@@ -79,7 +81,7 @@ public struct ChildLauncher {
                 joinTypes.withUnsafeBufferPointer { jt in
                     var spawn = berth_spawn(clone_flags: plan.cloneFlags, join_fds: jf.baseAddress, join_types: jt.baseAddress,
                                             njoin: Int32(jf.count), sync_fd: pair[1], ops: opsBuf.baseAddress,
-                                            nops: Int32(opsBuf.count), argv: argv, envp: envp, wait_go: 1)
+                                            nops: Int32(opsBuf.count), argv: argv, envp: envp, wait_go: 1, preserve_fds: preserveFds)
                     return berth_spawn_child(&spawn)
                 }
             }

@@ -20,6 +20,11 @@ extension InitPlan {
         guard let process = spec.process else {
             throw BerthError.invalidArgument("process: config.json has no process to run")
         }
+        if plan.hasNewUserNamespace {
+            // The child's ids are unmapped until the parent writes the maps;
+            // it then becomes the namespace's root (runc's nsexec does too).
+            plan.ops.append(InitOp(.becomeRoot, "become root in the new user namespace"))
+        }
         plan.planChildJoins()
         if plan.newCgroupNamespace {
             plan.ops.append(InitOp(.unshare, "unshare the cgroup namespace", n: Int(NamespaceKind.flags["cgroup"]!)))

@@ -51,6 +51,7 @@ enum berth_op_kind {
     BERTH_OP_PDEATHSIG,      /* prctl(PR_SET_PDEATHSIG, n) */
     BERTH_OP_DUMPABLE,       /* prctl(PR_SET_DUMPABLE, n) */
     BERTH_OP_PERSONALITY,    /* personality(n) */
+    BERTH_OP_BECOME_ROOT,    /* setresgid/setresuid(0) in a new user namespace once its maps are written */
     BERTH_OP_UNSHARE,        /* unshare(n): the cgroup namespace, once the parent moved the child into its cgroup */
 };
 
@@ -92,6 +93,7 @@ struct berth_spawn {
     const char *const *argv;  /* the process to exec */
     const char *const *envp;
     int wait_go;              /* wait for "G" from the parent before the first op */
+    int preserve_fds;         /* fds 3 … 3+n-1 are passed on (runc's --preserve-fds); others are closed */
 };
 
 /* Starts the child: forks an intermediate process that joins `join_fds`

@@ -16,7 +16,8 @@ struct RuntimeCreate: ParsableCommand {
     @Argument(help: "The container id.") var id: String
 
     func run() throws {
-        try RuntimeGlobals.current.makeRuntime().create(id: id, .init(bundle: bundle, pidFile: pidFile, consoleSocket: consoleSocket, noPivot: noPivot))
+        try RuntimeGlobals.current.makeRuntime().create(id: id, .init(bundle: bundle, pidFile: pidFile, consoleSocket: consoleSocket,
+                                                                    noPivot: noPivot, preserveFds: Int32(preserveFds)))
     }
 }
 
@@ -66,7 +67,8 @@ struct RuntimeRun: ParsableCommand {
 
     func run() throws {
         let status = try RuntimeGlobals.current.makeRuntime().run(
-            id: id, .init(bundle: bundle, pidFile: pidFile, consoleSocket: consoleSocket, noPivot: noPivot), detach: detach)
+            id: id, .init(bundle: bundle, pidFile: pidFile, consoleSocket: consoleSocket, noPivot: noPivot,
+                          preserveFds: Int32(preserveFds)), detach: detach)
         if status != 0 { throw ExitCode(status) }
     }
 }
