@@ -1,0 +1,241 @@
+import BerthOCI
+import BerthRegistry
+import BerthStore
+import BerthSystem
+import Foundation
+import Glibc
+
+extension ImageService {
+    /// Pulls `reference` (`busybox`, `host:5000/app:v1`, `repo@sha256:…`)
+    /// for `platform` (nil: this host), as `docker pull` does:
+    ///
+    /// 1. resolve the reference, through an index to the best manifest;
+    /// 2. store index, manifest and config blobs (under a lease, so GC run
+    ///    by anyone meanwhile keeps what this pull has so far);
+    /// 3. per layer, bottom first: a committed snapshot with its chain ID and
+    ///    the blob → "Already exists"; else stream the blob from the network
+    ///    into its content ingest and, through a pipe, into `LayerApplier`
+    ///    unpacking into a fresh snapshot — one pass, verified by both
+    ///    digests (blob and diff ID) before the snapshot is committed;
+    /// 4. name the image (tag and repo@digest) and end the lease.
+    ///
+    /// A pull killed midway leaves committed blobs and snapshots (reused
+    /// next time) and a partial ingest that the next pull resumes with an
+    /// HTTP Range request after feeding the saved bytes to the unpacker.
+    @discardableResult
+    public func pull(_ reference: String, platform: Platform? = nil,
+                     progress: ProgressHandler? = nil) async throws -> StoredImage {
+        let ref = try Reference(parsing: reference).withDefaultTag
+        let matcher = platform.map { PlatformMatcher($0) } ?? .host
+        let client = await makeClient()
+        do {
+            let image = try await pull(ref, matcher: matcher, explicit: platform != nil, client: client, progress: progress)
+            try await client.shutdown()
+            return image
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    private func pull(_ ref: Reference, matcher: PlatformMatcher, explicit: Bool, client: RegistryClient,
+                      progress: ProgressHandler?) async throws -> StoredImage {
+        progress?(PullProgress(id: ref.tag ?? ref.digest?.description, status: "Pulling from \(ref.repository.familiarName)"))
+        let resolved = try await client.resolveImage(ref, platform: matcher)
+        let manifest = resolved.image
+        let diffIDs = resolved.config.rootfs.diffIDs
+        guard diffIDs.count == manifest.layers.count else {
+            throw BerthError.invalidArgument("image \(ref.familiarString): the config lists \(diffIDs.count) diff IDs for \(manifest.layers.count) layers")
+        }
+        // A single-platform image asked for by --platform must be that
+        // platform (containerd: "does not match the specified platform").
+        if explicit, resolved.index == nil, !matcher.matches(resolved.config.platform) {
+            throw BerthError.notFound("image \(ref.familiarString) was found but its platform \(resolved.config.platform) does not match the specified platform \(matcher.preferences.first?.description ?? "")")
+        }
+        let chain = ChainID.chain(diffIDs)
+        let lease = "pull-\(UUID().uuidString.lowercased())"
+        // Generous expiry: a pull killed with -9 cannot delete its lease;
+        // after a day GC may take what it left.
+        try store.metadata.createLease(id: lease, expiresAt: Date().addingTimeInterval(24 * 3600))
+
+        do {
+            var documents: [(FetchedManifest)] = [resolved.manifest]
+            if let index = resolved.index { documents.append(index) }
+            for document in documents {
+                try store.metadata.addLeaseResource(lease, .content(document.descriptor.digest))
+                try store.content.write(document.bytes, mediaType: document.descriptor.mediaType, expected: document.descriptor.digest)
+            }
+            try store.metadata.addLeaseResource(lease, .content(manifest.config.digest))
+            try store.content.write(resolved.configBytes, mediaType: manifest.config.mediaType, expected: manifest.config.digest)
+
+            for (i, layer) in manifest.layers.enumerated() where !hasLayer(layer, chainID: chain[i]) {
+                progress?(PullProgress(id: layer.digest.short, status: PullProgress.pullingFsLayer))
+            }
+            for (i, layer) in manifest.layers.enumerated() {
+                try await pullLayer(layer, diffID: diffIDs[i], chainID: chain[i], parent: i > 0 ? chain[i - 1] : nil,
+                                    repository: ref.repository, client: client, lease: lease, progress: progress)
+            }
+            // A tag, and the digest it resolved to (docker's RepoDigests).
+            let topDigest = resolved.index?.descriptor.digest ?? resolved.manifest.descriptor.digest
+            let imageRecord = (id: manifest.config.digest, manifest: resolved.manifest.descriptor, layers: manifest.layers, top: chain.last)
+            let alreadyTagged = (try? store.metadata.image(ref.description))?.labels[Labels.imageID] == manifest.config.digest.description
+            try records.withLock {
+                if ref.digest == nil { try setName(ref.description, to: imageRecord) }
+                try setName(ref.repository.with(digest: topDigest).description, to: imageRecord)
+            }
+            try store.metadata.deleteLease(lease)
+            progress?(PullProgress(status: "Digest: \(topDigest)"))
+            progress?(PullProgress(status: alreadyTagged ? "Status: Image is up to date for \(ref.familiarString)"
+                                                         : "Status: Downloaded newer image for \(ref.familiarString)"))
+            return try image(manifest.config.digest.description)
+        } catch {
+            try? store.metadata.deleteLease(lease)
+            throw error
+        }
+    }
+
+    private func hasLayer(_ layer: Descriptor, chainID: Digest) -> Bool {
+        store.content.exists(layer.digest) && (try? store.snapshotter.stat(chainID.description))?.kind == .committed
+    }
+
+    private func pullLayer(_ layer: Descriptor, diffID: Digest, chainID: Digest, parent: Digest?, repository: Reference,
+                           client: RegistryClient, lease: String, progress: ProgressHandler?) async throws {
+        let id = layer.digest.short
+        try store.metadata.addLeaseResource(lease, .snapshot(chainID.description))
+        try store.metadata.addLeaseResource(lease, .content(layer.digest))
+        let haveSnapshot = (try? store.snapshotter.stat(chainID.description))?.kind == .committed
+        if haveSnapshot && store.content.exists(layer.digest) {
+            progress?(PullProgress(id: id, status: PullProgress.alreadyExists))
+            return
+        }
+        if store.content.exists(layer.digest) {
+            // The blob came with another image (or a killed pull committed it
+            // before its snapshot): unpack from disk, no network.
+            try await unpack(layer, diffID: diffID, parent: parent, lease: lease, progress: progress) { pipe in
+                try Self.feed(path: self.store.content.path(layer.digest), upTo: layer.size, into: pipe)
+            }
+            progress?(PullProgress(id: id, status: PullProgress.pullComplete))
+            return
+        }
+
+        let ref = "pull-\(layer.digest.algorithm.rawValue)-\(layer.digest.hex)"
+        let writer: ContentWriter
+        do {
+            writer = try store.content.writer(ref: ref, expected: layer.digest, size: layer.size)
+        } catch let error as BerthError where error.code == .unavailable {
+            throw BerthError.unavailable("layer \(layer.digest) is being pulled by another berth process; try again when it is done", cause: error)
+        }
+        defer { writer.close() }
+        let resumeAt = writer.offset
+        let feedSnapshot = !haveSnapshot
+        let work = { (pipe: LayerPipe?) async throws in
+            if let pipe, resumeAt > 0 {
+                // The bytes a killed pull saved go to the unpacker first.
+                try Self.feed(path: "\(self.store.content.root)/ingest/\(ref)/data", upTo: resumeAt, into: pipe)
+            }
+            var sink = LayerSink(writer: writer, pipe: pipe,
+                                 throttle: ProgressThrottle(id: id, status: PullProgress.downloading, total: layer.size, handler: progress))
+            sink.throttle.update(resumeAt)
+            try await client.fetchBlob(repository, digest: layer.digest, offset: resumeAt, into: &sink)
+            progress?(PullProgress(id: id, status: PullProgress.verifying))
+            // Verifies the whole blob (resumed bytes re-hashed from disk).
+            try writer.commit()
+            progress?(PullProgress(id: id, status: PullProgress.downloadComplete))
+        }
+        if feedSnapshot {
+            try await unpack(layer, diffID: diffID, parent: parent, lease: lease, progress: progress, feed: nil, asyncFeed: work)
+        } else {
+            try await work(nil)
+        }
+        try? store.metadata.setContentLabel(layer.digest, key: Labels.uncompressed, value: diffID.description)
+        progress?(PullProgress(id: id, status: PullProgress.pullComplete))
+    }
+
+    /// Prepares a snapshot on `parent`, runs the feed into a `LayerPipe`
+    /// unpacking into it, checks both digests (the blob's, and the diff ID
+    /// when the config gave one) and commits it under its chain ID, which
+    /// it returns. Any failure removes the snapshot: nothing half unpacked
+    /// is ever committed. An equal snapshot committed meanwhile wins.
+    @discardableResult
+    func unpack(_ layer: Descriptor, diffID: Digest?, parent: Digest?, lease: String,
+                progress: ProgressHandler?, feed: ((LayerPipe) throws -> Void)? = nil,
+                asyncFeed: ((LayerPipe?) async throws -> Void)? = nil) async throws -> (ApplyResult, Digest) {
+        let expectedChain = diffID.map { ChainID.chain([parent, $0].compactMap { $0 }).last! }
+        // A killed pull's half-unpacked snapshot has the same key: start that layer over.
+        let key = "extract-" + (expectedChain?.hex ?? UUID().uuidString.lowercased())
+        if (try? store.snapshotter.stat(key)) != nil { try store.snapshotter.remove(key) }
+        try store.metadata.addLeaseResource(lease, .snapshot(key))
+        _ = try store.snapshotter.prepare(key, parent: parent?.description)
+        do {
+            let pipe = try LayerPipe(applier: LayerApplier(sizeLimit: layerSizeLimit), into: try store.snapshotter.directory(key))
+            progress?(PullProgress(id: layer.digest.short, status: PullProgress.extracting, current: 0, total: layer.size))
+            do {
+                if let feed { try feed(pipe) }
+                if let asyncFeed { try await asyncFeed(pipe) }
+            } catch {
+                // Prefer the unpacker's complaint (a bad tar) over "broken pipe".
+                pipe.abandon()
+                throw error
+            }
+            let result = try pipe.finish()
+            guard result.compressedDigest == layer.digest else {
+                throw BerthError.invalidArgument("layer \(layer.digest) unpacked from bytes hashing to \(result.compressedDigest)")
+            }
+            if let diffID, result.diffID != diffID {
+                throw BerthError.invalidArgument("layer \(layer.digest) has diff ID \(result.diffID), but the image config says \(diffID)")
+            }
+            let chainID = ChainID.chain([parent, result.diffID].compactMap { $0 }).last!
+            progress?(PullProgress(id: layer.digest.short, status: PullProgress.extracting, current: layer.size, total: layer.size))
+            try store.metadata.addLeaseResource(lease, .snapshot(chainID.description))
+            if (try? store.snapshotter.stat(chainID.description))?.kind == .committed {
+                try store.snapshotter.remove(key)
+            } else {
+                try store.snapshotter.commit(name: chainID.description, key: key,
+                                             labels: [Labels.unpackedSize: String(result.unpackedSize), Labels.diffID: result.diffID.description])
+            }
+            try? store.metadata.setContentLabel(layer.digest, key: Labels.uncompressed, value: result.diffID.description)
+            return (result, chainID)
+        } catch {
+            try? store.snapshotter.remove(key)
+            throw error
+        }
+    }
+
+    /// Copies the first `count` bytes of the file at `path` into the pipe.
+    static func feed(path: String, upTo count: Int64, into pipe: LayerPipe) throws {
+        let fd = try step("open \(path)") { try FileDescriptor.open(path, O_RDONLY) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var offset: Int64 = 0
+        while offset < count {
+            let n = try buffer.withUnsafeMutableBytes { raw in
+                try step("read \(path)") { try sysSize("pread", path) { pread(fd.raw, raw.baseAddress, min(raw.count, Int(count - offset)), off_t(offset)) } }
+            }
+            if n == 0 { throw BerthError.internalError("\(path) ended at \(offset) of \(count) bytes") }
+            try buffer.withUnsafeBytes { try pipe.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            offset += Int64(n)
+        }
+    }
+}
+
+/// The blob's bytes go to its content ingest (kept for push and save, and
+/// for resuming) and to the unpacker, as they arrive.
+struct LayerSink: BlobSink {
+    let writer: ContentWriter
+    let pipe: LayerPipe?
+    var throttle: ProgressThrottle
+    private var received: Int64
+
+    init(writer: ContentWriter, pipe: LayerPipe?, throttle: ProgressThrottle) {
+        self.writer = writer
+        self.pipe = pipe
+        self.throttle = throttle
+        received = writer.offset
+    }
+
+    mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try writer.write(bytes)
+        try pipe?.write(bytes)
+        received += Int64(bytes.count)
+        throttle.update(received)
+    }
+}
