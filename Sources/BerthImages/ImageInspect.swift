@@ -26,8 +26,12 @@ public struct ImageInspect: Codable, Sendable, Equatable {
     }
 
     public struct RootFSData: Codable, Sendable, Equatable {
-        public var `Type`: String
+        public var type: String
         public var Layers: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case type = "Type", Layers
+        }
     }
 
     public struct MetadataData: Codable, Sendable, Equatable {

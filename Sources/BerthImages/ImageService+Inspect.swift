@@ -26,7 +26,7 @@ extension ImageService {
             Config: image.config.config, Architecture: image.config.architecture, Variant: image.config.variant,
             Os: image.config.os, Size: try size(of: image),
             GraphDriver: .init(Name: "overlayfs", Data: topDirectory.map { ["UpperDir": $0] }),
-            RootFS: .init(Type: image.config.rootfs.type, Layers: image.config.rootfs.diffIDs.map(\.description)),
+            RootFS: .init(type: image.config.rootfs.type, Layers: image.config.rootfs.diffIDs.map(\.description)),
             Metadata: .init(LastTagTime: tagTimes.max()))
     }
 

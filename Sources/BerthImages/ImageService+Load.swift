@@ -86,7 +86,7 @@ extension ImageService {
         for var descriptor in top.manifests {
             let annotations = descriptor.annotations ?? [:]
             var manifestBytes = try blob(descriptor, index: index, fd: fd, what: "index.json manifest")
-            if Manifest.isIndex(descriptor.mediaType) {
+            if MediaType.isIndex(descriptor.mediaType) {
                 // A multi-platform image: this host's manifest, as docker load.
                 let nested = try JSONDecoder().decode(ImageIndex.self, from: Data(manifestBytes))
                 guard let chosen = PlatformMatcher.host.best(of: nested.manifests) else {
@@ -112,8 +112,9 @@ extension ImageService {
                     throw BerthError.invalidArgument("layer \(name) is \(member.size) bytes, its manifest says \(layer.size)")
                 }
                 let region = FileRegion(fd: fd, path: index.path, offset: member.offset, size: member.size)
-                (_, parent) = try await ingestLayer(region, expected: layer.digest, diffID: config.rootfs.diffIDs[i], parent: parent,
-                                                    oci: true, mediaType: layer.mediaType, what: "layer \(name)", lease: lease)
+                let (_, chainID) = try await ingestLayer(region, expected: layer.digest, diffID: config.rootfs.diffIDs[i], parent: parent,
+                                                         oci: true, mediaType: layer.mediaType, what: "layer \(name)", lease: lease)
+                parent = chainID
             }
             // Keep the manifest as it was (its digest is what registries know).
             try store.metadata.addLeaseResource(lease, .content(descriptor.digest))

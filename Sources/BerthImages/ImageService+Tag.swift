@@ -48,7 +48,7 @@ extension ImageService {
             var removed: [RemovedImage] = []
             let byName = try record(named: nameOrID).map { $0.labels[Labels.imageID] == image.id.description } ?? false
             let parsed = try? Reference(parsing: nameOrID)
-            let tags = image.names.filter { (try? Reference(parsing: $0))?.tag != nil }
+            let tags = image.references.filter { $0.tag != nil }.map(\.description)
 
             if byName, let parsed {
                 let name = parsed.withDefaultTag.description
@@ -62,7 +62,7 @@ extension ImageService {
                     throw BerthError.conflict("unable to remove repository reference \"\(nameOrID)\" (must force) - container \(users[0]) is using its referenced image \(image.id.short)")
                 }
             } else if !force {
-                let repositories = Set(image.names.compactMap { try? Reference(parsing: $0) }.map(\.name))
+                let repositories = Set(image.references.map(\.name))
                 if repositories.count > 1 {
                     throw BerthError.conflict("unable to delete \(image.id.short) (must be forced) - image is referenced in multiple repositories")
                 }
@@ -74,7 +74,7 @@ extension ImageService {
             try store.metadata.database.transaction {
                 for name in image.names {
                     try store.metadata.deleteImage(name)
-                    if let ref = try? Reference(parsing: name) { removed.append(.untagged(ref.familiarString)) }
+                    if !name.hasPrefix("sha256:"), let ref = try? Reference(parsing: name) { removed.append(.untagged(ref.familiarString)) }
                 }
             }
             removed.append(.deleted(image.id))

@@ -15,9 +15,13 @@ final class LayerPipe: @unchecked Sendable {
 
     init(applier: LayerApplier, into directory: String) throws {
         var fds: [Int32] = [-1, -1]
-        try sys("pipe2") { pipe2(&fds, O_CLOEXEC) }
-        // A larger pipe means fewer wakeups per MB (the default is 64 KiB).
-        _ = fcntl(fds[1], F_SETPIPE_SZ, 1 << 20)
+        // Glibc's module hides pipe2 (it needs _GNU_SOURCE): pipe, then
+        // close-on-exec (nothing here forks between the two calls).
+        try sys("pipe") { pipe(&fds) }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        // A larger pipe means fewer wakeups per MB (the default is 64 KiB);
+        // F_SETPIPE_SZ is F_LINUX_SPECIFIC_BASE + 7, also behind _GNU_SOURCE.
+        _ = fcntl(fds[1], 1024 + 7, Int32(1 << 20))
         writeFD = fds[1]
         let readFD = fds[0]
         let thread = Thread { [self] in
@@ -25,7 +29,6 @@ final class LayerPipe: @unchecked Sendable {
             close(readFD)
             done.signal()
         }
-        thread.stackSize = 1 << 20
         thread.start()
     }
 

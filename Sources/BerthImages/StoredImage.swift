@@ -19,14 +19,19 @@ public struct StoredImage: Sendable {
     /// a container's rootfs is prepared on.
     public var chainIDs: [Digest] { ChainID.chain(config.rootfs.diffIDs) }
 
+    /// The names that are references (not the `sha256:HEX` of a dangling image).
+    var references: [Reference] {
+        names.filter { !$0.hasPrefix("sha256:") }.compactMap { try? Reference(parsing: $0) }
+    }
+
     /// `repo:tag` names, as docker's RepoTags (familiar form).
     public var repoTags: [String] {
-        names.compactMap { try? Reference(parsing: $0) }.filter { $0.tag != nil }.map(\.familiarString).sorted()
+        references.filter { $0.tag != nil }.map(\.familiarString).sorted()
     }
 
     /// `repo@digest` names, as docker's RepoDigests.
     public var repoDigests: [String] {
-        names.compactMap { try? Reference(parsing: $0) }.filter { $0.digest != nil && $0.tag == nil }.map(\.familiarString).sorted()
+        references.filter { $0.digest != nil && $0.tag == nil }.map(\.familiarString).sorted()
     }
 }
 

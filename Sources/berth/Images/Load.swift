@@ -25,7 +25,7 @@ struct Load: ParsableCommand {
             if input == nil || input == "-" {
                 let copy = "\(store.root)/tmp/load-stdin-\(getpid()).tar"
                 try? FileManager.default.createDirectory(atPath: "\(store.root)/tmp", withIntermediateDirectories: true)
-                FileManager.default.createFile(atPath: copy, contents: nil)
+                _ = FileManager.default.createFile(atPath: copy, contents: nil)
                 let out = try FileHandle(forWritingTo: URL(fileURLWithPath: copy))
                 while case let chunk = FileHandle.standardInput.readData(ofLength: 1 << 20), !chunk.isEmpty { out.write(chunk) }
                 try out.close()

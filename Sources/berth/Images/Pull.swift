@@ -23,13 +23,18 @@ struct Pull: ParsableCommand {
     }
 
     func run() throws {
-        try reporting {
+        try reporting { try pull() }
+    }
+
+    private func pull() throws {
+        do {
             let service = try store.service()
             let platform = try self.platform.map { try Platform(parsing: $0) }
             let printer = ProgressPrinter()
             let quiet = quiet, reference = reference
-            let image = try blockingAwait {
-                try await service.pull(reference, platform: platform, progress: quiet ? nil : { printer.handle($0) })
+            let handler: ProgressHandler? = quiet ? nil : printer.handler
+            let image: StoredImage = try blockingAwait {
+                try await service.pull(reference, platform: platform, progress: handler)
             }
             if quiet { print(image.repoTags.first ?? image.id.description) }
             else { print(try Reference(parsing: reference).withDefaultTag.description) }

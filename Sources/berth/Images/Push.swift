@@ -1,5 +1,6 @@
 import ArgumentParser
 import BerthImages
+import BerthOCI
 
 /// `berth push NAME[:TAG]`.
 struct Push: ParsableCommand {
@@ -14,11 +15,16 @@ struct Push: ParsableCommand {
     var reference: String
 
     func run() throws {
-        try reporting {
+        try reporting { try push() }
+    }
+
+    private func push() throws {
+        do {
             let service = try store.service()
             let printer = ProgressPrinter()
-            let quiet = quiet, reference = reference
-            _ = try blockingAwait { try await service.push(reference, progress: quiet ? nil : { printer.handle($0) }) }
+            let handler: ProgressHandler? = quiet ? nil : printer.handler
+            let reference = reference
+            let _: Digest = try blockingAwait { try await service.push(reference, progress: handler) }
         }
     }
 }

@@ -39,9 +39,9 @@ func blockingAwait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T
 
 /// Prints errors as docker's CLI does ("Error response from daemon: …"
 /// without a daemon: "Error: …") and exits 1.
-func reporting<T>(_ body: () throws -> T) throws -> T {
+func reporting(_ body: () throws -> Void) throws {
     do {
-        return try body()
+        try body()
     } catch let error as BerthError {
         FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
         throw ExitCode(1)
@@ -54,6 +54,8 @@ final class ProgressPrinter: @unchecked Sendable {
     private let terminal = isatty(STDOUT_FILENO) == 1
     private let lock = NSLock()
     private var lastWasCounter = false
+
+    var handler: ProgressHandler { { @Sendable event in self.handle(event) } }
 
     func handle(_ event: PullProgress) {
         lock.withLock {
