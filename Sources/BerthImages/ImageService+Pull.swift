@@ -168,7 +168,6 @@ extension ImageService {
         _ = try store.snapshotter.prepare(key, parent: parent?.description)
         do {
             let pipe = try LayerPipe(applier: LayerApplier(sizeLimit: layerSizeLimit), into: try store.snapshotter.directory(key))
-            progress?(PullProgress(id: layer.digest.short, status: PullProgress.extracting, current: 0, total: layer.size))
             do {
                 if let feed { try feed(pipe) }
                 if let asyncFeed { try await asyncFeed(pipe) }

@@ -11,7 +11,7 @@ import XCTest
 final class ArchiveTests: XCTestCase {
     /// Runs a Python snippet (tarfile makes archives the way Go's archive/tar reads them).
     func python(_ script: String, _ arguments: [String]) throws {
-        let (status, _, stderr) = try run(["/usr/bin/python3", "-c", script] + arguments)
+        let (status, _, stderr) = try runProgram(["/usr/bin/python3", "-c", script] + arguments)
         XCTAssertEqual(status, 0, stderr)
     }
 
@@ -28,7 +28,7 @@ final class ArchiveTests: XCTestCase {
         try source.save(["saved/busybox:v1", "\(registry.host)/layers:latest"], to: archive)
 
         // A docker archive and an OCI layout in one tar, as docker 25+ writes.
-        let (_, listing, _) = try run(["/usr/bin/tar", "-tf", archive])
+        let (_, listing, _) = try runProgram(["/usr/bin/tar", "-tf", archive])
         for member in ["manifest.json", "index.json", "oci-layout", "repositories", "blobs/sha256/\(busybox.id.hex)"] {
             XCTAssertTrue(listing.split(separator: "\n").contains(Substring(member)), "\(member) in \(listing)")
         }
@@ -155,7 +155,7 @@ final class ArchiveTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: directory + "/tree/etc", withIntermediateDirectories: true)
         try Data("imported\n".utf8).write(to: URL(fileURLWithPath: directory + "/tree/etc/motd"))
         try FileManager.default.createSymbolicLink(atPath: directory + "/tree/motd-link", withDestinationPath: "etc/motd")
-        XCTAssertEqual(try run(["/usr/bin/tar", "-czf", directory + "/rootfs.tar.gz", "-C", directory + "/tree", "."]).0, 0)
+        XCTAssertEqual(try runProgram(["/usr/bin/tar", "-czf", directory + "/rootfs.tar.gz", "-C", directory + "/tree", "."]).0, 0)
 
         let service = try makeService(self)
         let image = try await service.importRootfs(from: directory + "/rootfs.tar.gz", reference: "imported:v1")

@@ -32,7 +32,7 @@ final class MultiArchTests: XCTestCase {
             XCTAssertEqual(header[18], 0xB7, "e_machine is EM_AARCH64")
             guard let entry = try registerQemu() else { return }
             defer { entry.unregister() }
-            let (status, output, error) = try run(["/usr/sbin/chroot", root, "/bin/busybox", "sh", "-c", "echo hello from $(uname -m)"])
+            let (status, output, error) = try runProgram(["/usr/sbin/chroot", root, "/bin/busybox", "sh", "-c", "echo hello from $(uname -m)"])
             XCTAssertEqual(status, 0, error)
             XCTAssertEqual(output, "hello from aarch64\n")
         }

@@ -33,7 +33,8 @@ final class ResumeTests: XCTestCase {
             }
 
             // What the killed pull left is consistent: fsck has nothing to say.
-            XCTAssertTrue(try service.store.fsck().isClean, "\(try service.store.fsck())")
+            let report = try service.store.fsck()
+            XCTAssertTrue(report.isClean, "\(report)")
             XCTAssertTrue(try service.store.metadata.images().isEmpty)
             let committedBefore = Set(try service.store.content.list().map(\.digest))
             XCTAssertTrue(committedBefore.contains(killed.committedLayer))
@@ -57,7 +58,8 @@ final class ResumeTests: XCTestCase {
             _ = logLinesBefore
 
             XCTAssertEqual(image.config.rootfs.diffIDs.count, 5)
-            XCTAssertTrue(try service.store.fsck().isClean, "\(try service.store.fsck())")
+            let after = try service.store.fsck()
+            XCTAssertTrue(after.isClean, "\(after)")
             XCTAssertTrue(try service.store.metadata.leases().filter { !$0.resources.isEmpty && $0.expiresAt == nil }.isEmpty)
             XCTAssertEqual(try service.store.content.ingests(), [], "the resumed ingest was committed")
             XCTAssertFalse(try service.store.snapshotter.list().contains { $0.kind == .active }, "no half-unpacked snapshot remains")

@@ -73,7 +73,7 @@ var berthExecutable: String {
 
 /// Runs a program, returns (status, stdout, stderr).
 @discardableResult
-func run(_ arguments: [String], input: Data? = nil) throws -> (Int32, String, String) {
+func runProgram(_ arguments: [String], input: Data? = nil) throws -> (Int32, String, String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: arguments[0])
     process.arguments = Array(arguments.dropFirst())

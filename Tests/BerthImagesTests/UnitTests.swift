@@ -37,7 +37,7 @@ final class UnitTests: XCTestCase {
         let index = try TarIndex(path: path, fd: reader)
         XCTAssertEqual(try index.read(try index.file("blobs/one", what: "t"), fd: reader), Array("hello".utf8))
         XCTAssertEqual(try index.read(try index.file("./two", what: "t"), fd: reader), Array("abc".utf8))
-        XCTAssertEqual(try run(["/usr/bin/tar", "-tf", path]).1, "blobs/\nblobs/one\ntwo\n")
+        XCTAssertEqual(try runProgram(["/usr/bin/tar", "-tf", path]).1, "blobs/\nblobs/one\ntwo\n")
     }
 
     func testNotATarIsAClearError() throws {

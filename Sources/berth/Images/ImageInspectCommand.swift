@@ -16,7 +16,7 @@ struct ImageInspectCommand: ParsableCommand {
             let service = try store.service()
             let results = try images.map { try service.inspect($0) }
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(results), as: UTF8.self))
         }
     }
