@@ -68,7 +68,7 @@ final class PullTests: XCTestCase {
         defer { registry.stop() }
         let service = try makeService(self, registry: registry)
         service.credentials[registry.host] = .init(username: "berth", password: "wrong")
-        await assertBerthError(.unauthorized, contains: "") { try await service.pull("\(registry.host)/busybox:amd64") }
+        await assertBerthError(.unauthorized, contains: "unauthorized") { try await service.pull("\(registry.host)/busybox:amd64") }
         XCTAssertTrue(try service.store.metadata.images().isEmpty)
     }
 
