@@ -68,13 +68,8 @@ extension ImageService {
             try store.metadata.addLeaseResource(lease, .content(manifest.config.digest))
             try store.content.write(resolved.configBytes, mediaType: manifest.config.mediaType, expected: manifest.config.digest)
 
-            for (i, layer) in manifest.layers.enumerated() where !hasLayer(layer, chainID: chain[i]) {
-                progress?(PullProgress(id: layer.digest.short, status: PullProgress.pullingFsLayer))
-            }
-            for (i, layer) in manifest.layers.enumerated() {
-                try await pullLayer(layer, diffID: diffIDs[i], chainID: chain[i], parent: i > 0 ? chain[i - 1] : nil,
-                                    repository: ref.repository, client: client, lease: lease, progress: progress)
-            }
+            try await pullLayers(manifest.layers, diffIDs: diffIDs, chain: chain, repository: ref.repository,
+                                 client: client, lease: lease, progress: progress)
             // A tag, and the digest it resolved to (docker's RepoDigests).
             let topDigest = resolved.index?.descriptor.digest ?? resolved.manifest.descriptor.digest
             let imageRecord = (id: manifest.config.digest, manifest: resolved.manifest.descriptor, layers: manifest.layers, top: chain.last)
@@ -98,26 +93,64 @@ extension ImageService {
         store.content.exists(layer.digest) && (try? store.snapshotter.stat(chainID.description))?.kind == .committed
     }
 
-    private func pullLayer(_ layer: Descriptor, diffID: Digest, chainID: Digest, parent: Digest?, repository: Reference,
-                           client: RegistryClient, lease: String, progress: ProgressHandler?) async throws {
-        let id = layer.digest.short
-        try store.metadata.addLeaseResource(lease, .snapshot(chainID.description))
-        try store.metadata.addLeaseResource(lease, .content(layer.digest))
-        let haveSnapshot = (try? store.snapshotter.stat(chainID.description))?.kind == .committed
-        if haveSnapshot && store.content.exists(layer.digest) {
-            progress?(PullProgress(id: id, status: PullProgress.alreadyExists))
-            return
-        }
-        if store.content.exists(layer.digest) {
-            // The blob came with another image (or a killed pull committed it
-            // before its snapshot): unpack from disk, no network.
-            try await unpack(layer, diffID: diffID, parent: parent, lease: lease, progress: progress) { pipe in
-                try Self.feed(path: self.store.content.path(layer.digest), upTo: layer.size, into: pipe)
+    /// Downloads (up to three at once, each into its content ingest) run
+    /// ahead; unpacking goes bottom first, each layer's unpacker following
+    /// its download's bytes as they arrive.
+    private func pullLayers(_ layers: [Descriptor], diffIDs: [Digest], chain: [Digest], repository: Reference,
+                            client: RegistryClient, lease: String, progress: ProgressHandler?) async throws {
+        var downloads: [Int: LayerDownload] = [:]
+        let slots = DownloadSlots(3)
+        do {
+            for (i, layer) in layers.enumerated() {
+                try store.metadata.addLeaseResource(lease, .snapshot(chain[i].description))
+                try store.metadata.addLeaseResource(lease, .content(layer.digest))
+                let ref = "pull-\(layer.digest.algorithm.rawValue)-\(layer.digest.hex)"
+                if store.content.exists(layer.digest), (try? store.content.ingests().contains(ref)) == true {
+                    // A pull killed between committing this blob and removing
+                    // its ingest directory left the directory; nobody can be
+                    // writing it (the blob exists), so it goes.
+                    try? store.content.abort(ref: ref)
+                }
+                if hasLayer(layer, chainID: chain[i]) { continue }
+                progress?(PullProgress(id: layer.digest.short, status: PullProgress.pullingFsLayer))
+                if !store.content.exists(layer.digest) {
+                    downloads[i] = try startDownload(layer, repository: repository, client: client, slots: slots, progress: progress)
+                }
             }
-            progress?(PullProgress(id: id, status: PullProgress.pullComplete))
-            return
+            for (i, layer) in layers.enumerated() {
+                let id = layer.digest.short
+                let haveSnapshot = (try? store.snapshotter.stat(chain[i].description))?.kind == .committed
+                if haveSnapshot, downloads[i] == nil {
+                    progress?(PullProgress(id: id, status: PullProgress.alreadyExists))
+                    continue
+                }
+                if !haveSnapshot {
+                    let path = store.content.path(layer.digest)
+                    let download = downloads[i]
+                    try await unpack(layer, diffID: diffIDs[i], parent: i > 0 ? chain[i - 1] : nil, lease: lease, progress: progress) { pipe in
+                        if let download {
+                            try download.feed(into: pipe)
+                        } else {
+                            // The blob came with another image (or a killed pull
+                            // committed it before its snapshot): no network.
+                            try Self.feed(path: path, upTo: layer.size, into: pipe)
+                        }
+                    }
+                }
+                // The blob must be committed before the image is named.
+                try await downloads[i]?.task?.value
+                progress?(PullProgress(id: id, status: PullProgress.pullComplete))
+            }
+        } catch {
+            for download in downloads.values { download.task?.cancel() }
+            for download in downloads.values { _ = try? await download.task?.value }
+            throw error
         }
+    }
 
+    /// Opens (or resumes) the layer's ingest and starts fetching the rest.
+    private func startDownload(_ layer: Descriptor, repository: Reference, client: RegistryClient, slots: DownloadSlots,
+                               progress: ProgressHandler?) throws -> LayerDownload {
         let ref = "pull-\(layer.digest.algorithm.rawValue)-\(layer.digest.hex)"
         let writer: ContentWriter
         do {
@@ -125,30 +158,37 @@ extension ImageService {
         } catch let error as BerthError where error.code == .unavailable {
             throw BerthError.unavailable("layer \(layer.digest) is being pulled by another berth process; try again when it is done", cause: error)
         }
-        defer { writer.close() }
-        let resumeAt = writer.offset
-        let feedSnapshot = !haveSnapshot
-        let work = { (pipe: LayerPipe?) async throws in
-            if let pipe, resumeAt > 0 {
-                // The bytes a killed pull saved go to the unpacker first.
-                try Self.feed(path: "\(self.store.content.root)/ingest/\(ref)/data", upTo: resumeAt, into: pipe)
+        // ContentStore's layout: ROOT/ingest/<ref>/data holds the bytes so far.
+        let download = LayerDownload(layer: layer, ingestPath: "\(store.content.root)/ingest/\(ref)/data",
+                                     blobPath: store.content.path(layer.digest), resumeAt: writer.offset)
+        let id = layer.digest.short
+        download.task = Task {
+            await slots.acquire()
+            do {
+                try Task.checkCancellation()
+                var sink = LayerSink(writer: writer, download: download,
+                                     throttle: ProgressThrottle(id: id, status: PullProgress.downloading, total: layer.size, handler: progress))
+                sink.throttle.update(writer.offset)
+                // All bytes there but not committed (killed just before): no
+                // request at all, a Range from the end would be refused (416).
+                if writer.offset < layer.size {
+                    try await client.fetchBlob(repository, digest: layer.digest, offset: writer.offset, into: &sink)
+                }
+                progress?(PullProgress(id: id, status: PullProgress.verifying))
+                // Verifies the whole blob (resumed bytes re-hashed from disk).
+                try writer.commit()
+                progress?(PullProgress(id: id, status: PullProgress.downloadComplete))
+                download.finish(nil)
+                await slots.release()
+            } catch {
+                // The partial bytes stay for the next pull to resume.
+                writer.close()
+                download.finish(error)
+                await slots.release()
+                throw error
             }
-            var sink = LayerSink(writer: writer, pipe: pipe,
-                                 throttle: ProgressThrottle(id: id, status: PullProgress.downloading, total: layer.size, handler: progress))
-            sink.throttle.update(resumeAt)
-            try await client.fetchBlob(repository, digest: layer.digest, offset: resumeAt, into: &sink)
-            progress?(PullProgress(id: id, status: PullProgress.verifying))
-            // Verifies the whole blob (resumed bytes re-hashed from disk).
-            try writer.commit()
-            progress?(PullProgress(id: id, status: PullProgress.downloadComplete))
         }
-        if feedSnapshot {
-            try await unpack(layer, diffID: diffID, parent: parent, lease: lease, progress: progress, feed: nil, asyncFeed: work)
-        } else {
-            try await work(nil)
-        }
-        try? store.metadata.setContentLabel(layer.digest, key: Labels.uncompressed, value: diffID.description)
-        progress?(PullProgress(id: id, status: PullProgress.pullComplete))
+        return download
     }
 
     /// Prepares a snapshot on `parent`, runs the feed into a `LayerPipe`
@@ -158,8 +198,7 @@ extension ImageService {
     /// is ever committed. An equal snapshot committed meanwhile wins.
     @discardableResult
     func unpack(_ layer: Descriptor, diffID: Digest?, parent: Digest?, lease: String,
-                progress: ProgressHandler?, feed: ((LayerPipe) throws -> Void)? = nil,
-                asyncFeed: ((LayerPipe?) async throws -> Void)? = nil) async throws -> (ApplyResult, Digest) {
+                progress: ProgressHandler?, feed: @escaping @Sendable (LayerPipe) throws -> Void) async throws -> (ApplyResult, Digest) {
         let expectedChain = diffID.map { ChainID.chain([parent, $0].compactMap { $0 }).last! }
         // A killed pull's half-unpacked snapshot has the same key: start that layer over.
         let key = "extract-" + (expectedChain?.hex ?? UUID().uuidString.lowercased())
@@ -169,8 +208,9 @@ extension ImageService {
         do {
             let pipe = try LayerPipe(applier: LayerApplier(sizeLimit: layerSizeLimit), into: try store.snapshotter.directory(key))
             do {
-                if let feed { try feed(pipe) }
-                if let asyncFeed { try await asyncFeed(pipe) }
+                // Feeding blocks (on the network's pace, on the unpacker's):
+                // a thread of its own, not one of the concurrency pool's.
+                try await onThread { try feed(pipe) }
             } catch {
                 // Prefer the unpacker's complaint (a bad tar) over "broken pipe".
                 pipe.abandon()
@@ -217,24 +257,24 @@ extension ImageService {
 }
 
 /// The blob's bytes go to its content ingest (kept for push and save, and
-/// for resuming) and to the unpacker, as they arrive.
+/// for resuming), and the unpacker following it is told how far it got.
 struct LayerSink: BlobSink {
     let writer: ContentWriter
-    let pipe: LayerPipe?
+    let download: LayerDownload
     var throttle: ProgressThrottle
     private var received: Int64
 
-    init(writer: ContentWriter, pipe: LayerPipe?, throttle: ProgressThrottle) {
+    init(writer: ContentWriter, download: LayerDownload, throttle: ProgressThrottle) {
         self.writer = writer
-        self.pipe = pipe
+        self.download = download
         self.throttle = throttle
         received = writer.offset
     }
 
     mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
         try writer.write(bytes)
-        try pipe?.write(bytes)
         received += Int64(bytes.count)
+        download.advance(to: received)
         throttle.update(received)
     }
 }
