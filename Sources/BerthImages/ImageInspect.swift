@@ -20,11 +20,13 @@ public struct ImageInspect: Codable, Sendable, Equatable {
     public var RootFS: RootFSData
     public var Metadata: MetadataData
 
+    /// Where the top layer lives (docker: the storage driver's directories).
     public struct GraphDriverData: Codable, Sendable, Equatable {
         public var Name: String
         public var Data: [String: String]?
     }
 
+    /// The layers' diff IDs, bottom first.
     public struct RootFSData: Codable, Sendable, Equatable {
         public var type: String
         public var Layers: [String]
@@ -34,6 +36,7 @@ public struct ImageInspect: Codable, Sendable, Equatable {
         }
     }
 
+    /// When a name was last put on the image.
     public struct MetadataData: Codable, Sendable, Equatable {
         public var LastTagTime: String?
     }
