@@ -20,22 +20,24 @@ struct Load: ParsableCommand {
     func run() throws {
         try reporting {
             let service = try store.service()
-            var path = input ?? ""
-            var temporary: String?
-            if input == nil || input == "-" {
-                let copy = "\(store.root)/tmp/load-stdin-\(getpid()).tar"
-                try? FileManager.default.createDirectory(atPath: "\(store.root)/tmp", withIntermediateDirectories: true)
-                _ = FileManager.default.createFile(atPath: copy, contents: nil)
-                let out = try FileHandle(forWritingTo: URL(fileURLWithPath: copy))
-                while case let chunk = FileHandle.standardInput.readData(ofLength: 1 << 20), !chunk.isEmpty { out.write(chunk) }
-                try out.close()
-                path = copy
-                temporary = copy
-            }
-            defer { if let temporary { unlink(temporary) } }
+            let path = input == nil || input == "-" ? try copyStandardInput(root: store.root, name: "load") : input!
+            defer { if path != input { unlink(path) } }
             let file = path
             let lines = try blockingAwait { try await service.load(from: file) }
             if !quiet { lines.forEach { print($0) } }
         }
     }
+}
+
+/// Copies stdin to a temporary file under the store root (archives are read
+/// at member offsets, so they must be seekable); the caller removes it.
+func copyStandardInput(root: String, name: String) throws -> String {
+    let directory = "\(root)/tmp"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let copy = "\(directory)/\(name)-stdin-\(getpid())"
+    _ = FileManager.default.createFile(atPath: copy, contents: nil)
+    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: copy))
+    while case let chunk = FileHandle.standardInput.readData(ofLength: 1 << 20), !chunk.isEmpty { out.write(chunk) }
+    try out.close()
+    return copy
 }
