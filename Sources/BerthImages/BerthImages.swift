@@ -5,10 +5,12 @@
 // Entry points (ImageService(store:registry:))
 //   .pull(_:platform:progress:) async -> StoredImage       stream → verify → unpack, resumable
 //   .push(_:progress:) async                                  layers, config, manifest
-//   .tag(_:as:), .untag/.remove(_:force:) -> [RemovedImage], .images() -> [ImageSummary]
+//   .tag(_:as:), .remove(_:force:) -> [RemovedImage] (docker rmi), .images() -> [ImageSummary]
 //   .inspect(_:) -> ImageInspect, .history(_:) -> [HistoryEntry]
 //   .prepareRootfs(image:containerKey:) -> [Mount], .removeRootfs(containerKey:)
-//   .save(_:to:), .load(from:) -> [String], .importRootfs(from:reference:) -> StoredImage
+//   .save(_:to:), .load(from:) async -> [String], .importRootfs(from:reference:) async -> StoredImage
+//   .image(_:) -> StoredImage, .allImages()        lookup as docker: ID, short ID, name
+//   .usage: ImageUsage                               the engine's "which containers use it"
 //
 // Record names in the store's `images` table:
 //   DOMAIN/PATH:TAG      a tag (RepoTags)
