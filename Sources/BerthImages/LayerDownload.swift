@@ -1,4 +1,5 @@
 import BerthOCI
+import BerthRegistry
 import BerthStore
 import BerthSystem
 import Foundation
@@ -116,5 +117,28 @@ func onThread(_ body: @escaping @Sendable () throws -> Void) async throws {
                 continuation.resume(throwing: error)
             }
         }.start()
+    }
+}
+
+/// The blob's bytes go to its content ingest (kept for push and save, and
+/// for resuming), and the unpacker following it is told how far it got.
+struct LayerSink: BlobSink {
+    let writer: ContentWriter
+    let download: LayerDownload
+    var throttle: ProgressThrottle
+    private var received: Int64
+
+    init(writer: ContentWriter, download: LayerDownload, throttle: ProgressThrottle) {
+        self.writer = writer
+        self.download = download
+        self.throttle = throttle
+        received = writer.offset
+    }
+
+    mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try writer.write(bytes)
+        received += Int64(bytes.count)
+        download.advance(to: received)
+        throttle.update(received)
     }
 }
