@@ -95,5 +95,8 @@ let package = Package(
         // never linked into the berth executable.
         .target(name: "BerthTestSupport", dependencies: ["BerthSystem", "BerthOCI"]),
         .testTarget(name: "BerthRegistryTests", dependencies: ["BerthRegistry", "BerthOCI", "BerthSystem", "BerthTestSupport"]),
+        .testTarget(name: "BerthImagesTests", dependencies: [
+            "BerthImages", "BerthStore", "BerthRegistry", "BerthOCI", "BerthSystem", "BerthTestSupport",
+        ]),
     ]
 )

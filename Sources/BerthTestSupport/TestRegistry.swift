@@ -42,6 +42,9 @@ public final class TestRegistry: @unchecked Sendable {
     public let layoutDirectory: String?
     /// Pushed references (`busybox:latest`) and their manifest digests.
     public let images: [String: String]
+    /// The registry's log; with `accessLog` it has one line per request
+    /// (`"GET /v2/big/blobs/sha256:… HTTP/1.1" 200 26214400`).
+    public let logFile: String?
 
     private let process: Process
     private let stdin: Pipe
@@ -74,12 +77,12 @@ public final class TestRegistry: @unchecked Sendable {
 
     /// Starts a registry and pushes `images` (names from tests/fixtures/images.py:
     /// `busybox`, `layers`, `big`) to it. Blocks until it is ready.
-    public static func start(mode: Mode, images: [String] = ["busybox", "layers"]) throws -> TestRegistry {
+    public static func start(mode: Mode, images: [String] = ["busybox", "layers"], accessLog: Bool = false) throws -> TestRegistry {
         if let reason = unavailableReason { throw TestRegistryError(message: reason) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: findPython()!)
         process.arguments = [fixturesDirectory + "/registry.py", "serve", "--mode", mode.rawValue,
-                             "--images", images.joined(separator: ",")]
+                             "--images", images.joined(separator: ",")] + (accessLog ? ["--access-log"] : [])
         let stdin = Pipe(), stdout = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
@@ -116,6 +119,23 @@ public final class TestRegistry: @unchecked Sendable {
         self.tokenRealm = info["tokenRealm"] as? String
         self.layoutDirectory = info["layout"] as? String
         self.images = info["images"] as? [String: String] ?? [:]
+        self.logFile = info["log"] as? String
+    }
+
+    /// Requests the access log shows so far (needs `accessLog: true`):
+    /// method, path, status and bytes sent, in order.
+    public func accessLogRequests() throws -> [(method: String, path: String, status: Int, bytes: Int64)] {
+        guard let logFile else { return [] }
+        let text = try String(contentsOfFile: logFile, encoding: .utf8)
+        return text.split(separator: "\n").compactMap { line in
+            // ... "GET /v2/x/blobs/sha256:… HTTP/1.1" 206 1234 "" "berth/0.1"
+            let quoted = line.split(separator: "\"", omittingEmptySubsequences: false)
+            guard quoted.count >= 3 else { return nil }
+            let request = quoted[1].split(separator: " ")
+            let after = quoted[2].split(separator: " ")
+            guard request.count >= 2, after.count >= 2, let status = Int(after[0]) else { return nil }
+            return (String(request[0]), String(request[1]), status, Int64(after[1]) ?? 0)
+        }
     }
 
     /// Stops the registry and removes its files. Safe to call twice.

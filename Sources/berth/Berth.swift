@@ -12,7 +12,7 @@ struct Berth: ParsableCommand {
         subcommands: [
             Version.self,
             RuntimeCommand.self,
-        ]
+        ] + imageCommands
     )
 }
 

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Interoperability with a real dockerd (Debian's docker.io), both ways:
+#   docker save  -> berth load   (docker's own archive layout)
+#   berth save   -> docker load  -> docker run
+#
+#   bench/docker-compat.sh [BERTH_BINARY]      (root; default .build/debug/berth)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BERTH=${1:-.build/debug/berth}
+[ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 1; }
+WORK=$(mktemp -d /tmp/berth-compat-XXXXXX)
+REG_PID="" DOCKERD_PID=""
+cleanup() {
+  [ -n "$DOCKERD_PID" ] && kill "$DOCKERD_PID" 2>/dev/null && wait "$DOCKERD_PID" 2>/dev/null || true
+  [ -n "$REG_PID" ] && kill "$REG_PID" 2>/dev/null && wait "$REG_PID" 2>/dev/null || true
+  umount -R "$WORK/docker-data" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+python3 tests/fixtures/registry.py serve --mode plain --images busybox,layers --until-signal > "$WORK/reg.json" &
+REG_PID=$!
+while [ ! -s "$WORK/reg.json" ]; do sleep 0.2; done
+HOST=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["host"])' "$WORK/reg.json")
+dockerd --data-root "$WORK/docker-data" --exec-root "$WORK/docker-exec" -H "unix://$WORK/docker.sock" \
+  --pidfile "$WORK/docker.pid" --bridge=none --iptables=false --ip6tables=false \
+  --insecure-registry "$HOST" > "$WORK/dockerd.log" 2>&1 &
+DOCKERD_PID=$!
+D="docker -H unix://$WORK/docker.sock"
+for _ in $(seq 100); do $D version >/dev/null 2>&1 && break; sleep 0.2; done
+
+echo "== docker $($D version --format '{{.Server.Version}}') save -> berth load"
+$D pull -q "$HOST/layers:latest"
+$D save -o "$WORK/docker-saved.tar" "$HOST/layers:latest"
+"$BERTH" load --root "$WORK/berth" -i "$WORK/docker-saved.tar"
+want=$($D image inspect -f '{{.Id}}' "$HOST/layers:latest")
+got=$("$BERTH" image inspect --root "$WORK/berth" "$HOST/layers:latest" | python3 -c 'import json,sys;print(json.load(sys.stdin)[0]["Id"])')
+[ "$want" = "$got" ] || { echo "image ID differs: docker $want, berth $got" >&2; exit 1; }
+echo "same image ID: $got"
+
+echo "== berth save -> docker load -> docker run"
+"$BERTH" pull -q --root "$WORK/berth" "$HOST/busybox:amd64"
+"$BERTH" save --root "$WORK/berth" -o "$WORK/berth-saved.tar" "$HOST/busybox:amd64"
+$D load -i "$WORK/berth-saved.tar"
+$D run --rm --network none "$HOST/busybox:amd64" echo "ran from berth's save"
