@@ -9,7 +9,7 @@ struct Berth: ParsableCommand {
         commandName: "berth",
         abstract: "A Docker-compatible container engine for servers and devices at the edge.",
         version: version,
-        subcommands: [Version.self]
+        subcommands: [Version.self, Daemon.self]
     )
 }
 
