@@ -22,9 +22,9 @@ public struct ResolvedImage: Sendable {
     public var id: String
     /// The name the container refers to (as the user wrote it, normalized).
     public var name: String
-    public var config: ImageConfig
+    public var config: BerthOCI.ImageConfig
 
-    public init(id: String, name: String, config: ImageConfig) {
+    public init(id: String, name: String, config: BerthOCI.ImageConfig) {
         self.id = id
         self.name = name
         self.config = config

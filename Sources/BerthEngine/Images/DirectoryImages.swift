@@ -25,7 +25,7 @@ public final class DirectoryImages: ContainerImages, @unchecked Sendable {
         var directory: String
         var name: String
         var id: String
-        var config: ImageConfig
+        var config: BerthOCI.ImageConfig
     }
 
     /// Every image under `root`.
@@ -34,7 +34,7 @@ public final class DirectoryImages: ContainerImages, @unchecked Sendable {
         return names.sorted().compactMap { directory in
             let path = "\(root)/\(directory)"
             guard let data = FileManager.default.contents(atPath: path + "/config.json"),
-                  let config = try? JSONDecoder().decode(ImageConfig.self, from: data) else { return nil }
+                  let config = try? JSONDecoder().decode(BerthOCI.ImageConfig.self, from: data) else { return nil }
             let id = "sha256:" + hex(SHA256.hash(data: data))
             return Entry(directory: path, name: Self.reference(directory), id: id, config: config)
         }

@@ -126,15 +126,19 @@ enum Spawn {
     }
 }
 
-/// A pipe whose both ends are close-on-exec (posix_spawn's dup2 clears the
-/// flag on the child's copy only).
+/// A pipe whose both ends are close-on-exec from the start (posix_spawn's
+/// dup2 clears the flag on the child's copy only). A socketpair, because
+/// glibc's pipe2 is not visible to Swift and pipe + fcntl would race with
+/// a spawn on another thread.
 struct Pipe2 {
     let read: Int32
     let write: Int32
 
     init() throws {
         var fds: [Int32] = [0, 0]
-        guard pipe2(&fds, O_CLOEXEC) == 0 else { throw BerthError(SystemError("pipe2", errno: errno), while: "create a pipe") }
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
+            throw BerthError(SystemError("socketpair", errno: errno), while: "create a pipe")
+        }
         read = fds[0]
         write = fds[1]
     }
