@@ -52,16 +52,17 @@ extension ContainerService {
         let command = runtime.execArguments(id: container.id, processFile: files.directory + "/process.json", pidFile: files.pidFile,
                                             consoleSocket: tty ? files.consoleSocket : nil, log: files.runtimeLog)
         let pid: Int32
+        let monitor: MonitorConnection?
         do {
-            pid = try await launcher.launch(files: files, log: nil, logMaxSize: 0, logMaxFiles: 1, tty: tty,
-                                            openStdin: exec.config.attachStdin ?? false, command: command)
+            (pid, monitor) = try await launcher.launch(files: files, log: nil, logMaxSize: 0, logMaxFiles: 1, tty: tty,
+                                                       openStdin: exec.config.attachStdin ?? false, command: command,
+                                                       connectFirst: true)
         } catch {
             execs[id]?.running = false
             execs[id]?.exitCode = 126
             throw BerthError(.internalError, "OCI runtime exec failed: \(error)")
         }
         execs[id]?.pid = Int(pid)
-        let monitor = try? MonitorConnection(path: files.attachSocket)
         emit("exec_start: \((exec.config.cmd ?? []).joined(separator: " "))", container, extra: ["execID": id])
         guard let connection else {
             // Detached: record the exit when the monitor ends.

@@ -23,6 +23,15 @@ struct MonitorLauncher: Sendable {
     /// returns the init's pid once the runtime has created it.
     func launch(files: Files, log: String?, logMaxSize: Int64, logMaxFiles: Int, tty: Bool, openStdin: Bool,
                 command: [String]) async throws -> Int32 {
+        try await launch(files: files, log: log, logMaxSize: logMaxSize, logMaxFiles: logMaxFiles, tty: tty,
+                         openStdin: openStdin, command: command, connectFirst: false).pid
+    }
+
+    /// With `connectFirst`, the monitor waits for one attach client before
+    /// it runs `command` (an exec runs at once: its first bytes need a
+    /// reader), and that connection is returned.
+    func launch(files: Files, log: String?, logMaxSize: Int64, logMaxFiles: Int, tty: Bool, openStdin: Bool,
+                command: [String], connectFirst: Bool) async throws -> (pid: Int32, connection: MonitorConnection?) {
         var argv = [executable, "__monitor", "--sync-fd", "3", "--attach-socket", files.attachSocket,
                     "--pid-file", files.pidFile, "--exit-file", files.exitFile,
                     "--monitor-pid-file", files.monitorPidFile]
@@ -30,6 +39,7 @@ struct MonitorLauncher: Sendable {
         if logMaxSize > 0 { argv += ["--log-max-size", String(logMaxSize), "--log-max-files", String(max(1, logMaxFiles))] }
         if tty { argv.append("--tty") }
         if openStdin { argv.append("--stdin") }
+        if connectFirst { argv.append("--wait-client") }
         argv += ["--"] + command
         let sync = try Pipe2()
         let pid: pid_t
@@ -40,13 +50,23 @@ struct MonitorLauncher: Sendable {
             throw error
         }
         close(sync.write)
-        let line: String = try await offload {
+        let socket = files.attachSocket
+        let (line, connection): (String, MonitorConnection?) = try await offload {
+            var connection: MonitorConnection?
+            if connectFirst {
+                // Until the monitor listens (or reports a failure).
+                for _ in 0..<2000 {
+                    if let c = try? MonitorConnection(path: socket) { connection = c; break }
+                    var pfd = pollfd(fd: sync.read, events: Int16(POLLIN), revents: 0)
+                    if poll(&pfd, 1, 5) > 0 { break }
+                }
+            }
             let bytes = Spawn.readAll(sync.read)
             close(sync.read)
             _ = Spawn.waitForExit(pid)
-            return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return (String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines), connection)
         }
-        if line.hasPrefix("ok "), let initPid = Int32(line.dropFirst(3)) { return initPid }
+        if line.hasPrefix("ok "), let initPid = Int32(line.dropFirst(3)) { return (initPid, connection) }
         var message = line.hasPrefix("error ") ? String(line.dropFirst(6)) : (line.isEmpty ? "monitor exited without a report" : line)
         if let logged = OCIRuntime.loggedError(files.runtimeLog) { message = logged }
         throw BerthError.internalError(message)
