@@ -69,8 +69,9 @@ final class DockerPyTests: XCTestCase {
 
     func testAttachSendsStdinAndReceivesOutput() throws {
         try check("""
-        c = client.containers.create('busybox', ['sh', '-c', 'read line; echo got:$line; echo err:$line >&2'],
-                                     stdin_open=True, stdin_once=True)
+        created = client.api.create_container('busybox', ['sh', '-c', 'read line; echo got:$line; echo err:$line >&2'],
+                                              stdin_open=True)
+        c = client.containers.get(created['Id'])
         s = client.api.attach_socket(c.id, params={'stdin': 1, 'stdout': 1, 'stderr': 1, 'stream': 1})
         c.start()
         sock = s._sock

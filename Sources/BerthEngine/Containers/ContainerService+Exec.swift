@@ -44,7 +44,7 @@ extension ContainerService {
         exec.running = true
         execs[id] = exec
         let tty = start.tty ?? exec.config.tty ?? false
-        let files = paths.exec(container.id, id)
+        let files = paths.exec(id)
         try FileManager.default.createDirectory(atPath: files.directory, withIntermediateDirectories: true)
         let process = try execProcess(exec.config, container: container, tty: tty)
         let encoder = JSONEncoder()
@@ -109,6 +109,12 @@ extension ContainerService {
         let caps = try Capabilities.effective(add: container.hostConfig.capAdd ?? [], drop: container.hostConfig.capDrop ?? [],
                                               privileged: privileged)
         process.capabilities = RuntimeSpec.Capabilities(bounding: caps, effective: caps, permitted: caps)
+        // The container's ulimits hold for its execs too (runc would
+        // otherwise hand the exec the daemon's own limits).
+        let rlimits = (container.hostConfig.ulimits ?? []).compactMap { limit in
+            limit.name.map { RuntimeSpec.Rlimit(type: "RLIMIT_" + $0.uppercased(), hard: UInt64(limit.hard ?? 0), soft: UInt64(limit.soft ?? 0)) }
+        }
+        if !rlimits.isEmpty { process.rlimits = rlimits }
         if tty, let size = config.consoleSize, size.count == 2, size[0] > 0 {
             process.consoleSize = RuntimeSpec.ConsoleSize(height: UInt32(size[0]), width: UInt32(size[1]))
         }
@@ -141,7 +147,7 @@ extension ContainerService {
     func execResize(_ id: String, height: Int, width: Int) throws {
         let exec = try execLookup(id)
         guard exec.running else { throw BerthError.conflict("Exec \(id) is not running") }
-        let files = paths.exec(exec.containerID, id)
+        let files = paths.exec(id)
         let connection = try MonitorConnection(path: files.attachSocket)
         connection.send(MonitorConnection.resize, Self.sizePayload(height: height, width: width))
     }

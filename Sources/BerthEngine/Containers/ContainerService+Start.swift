@@ -13,6 +13,9 @@ extension ContainerService {
         }
         busy.insert(record.id)
         defer { busy.remove(record.id) }
+        var fresh = record
+        fresh.manuallyStopped = false
+        try save(fresh)
         do {
             try await run(record.id)
         } catch {
@@ -73,10 +76,14 @@ extension ContainerService {
         record.error = ""
         record.startedAt = Timestamp.now()
         record.hasBeenStarted = true
-        record.manuallyStopped = false
         try save(record)
         emit("start", record)
         watch(id, connection: watcher)
+        // A stop that came while a restart was starting it wins.
+        if record.manuallyStopped {
+            let signal = (try? Signals.parse(record.config.stopSignal ?? "SIGTERM")) ?? SIGTERM
+            try? await runtime.kill(id, signal: signal)
+        }
     }
 
     /// Waits for the monitor to end (its attach socket closes), then

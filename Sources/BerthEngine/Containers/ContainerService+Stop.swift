@@ -133,7 +133,10 @@ extension ContainerService {
         try? FileManager.default.removeItem(atPath: paths.container(record.id))
         try db.delete(record.id)
         records.removeValue(forKey: record.id)
-        for execID in record.execIDs { execs.removeValue(forKey: execID) }
+        for execID in record.execIDs {
+            execs.removeValue(forKey: execID)
+            try? FileManager.default.removeItem(atPath: paths.exec(execID).directory)
+        }
         emit("destroy", record)
         for waiter in exitWaiters.removeValue(forKey: record.id) ?? [] { waiter.fulfill(record.exitCode) }
         for waiter in removeWaiters.removeValue(forKey: record.id) ?? [] { waiter.fulfill(record.exitCode) }

@@ -28,7 +28,8 @@ public actor ContainerService {
         func rootfs(_ id: String) -> String { bundle(id) + "/rootfs" }
         func log(_ id: String) -> String { container(id) + "/\(id)-json.log" }
         func monitor(_ id: String) -> MonitorLauncher.Files { .init(directory: "\(execRoot)/\(id)") }
-        func exec(_ id: String, _ execID: String) -> MonitorLauncher.Files { .init(directory: "\(execRoot)/\(id)/e-\(execID.prefix(12))") }
+        /// Short: the attach socket path must fit sun_path (108 bytes).
+        func exec(_ execID: String) -> MonitorLauncher.Files { .init(directory: "\(execRoot)/e-\(execID.prefix(12))") }
     }
 
     let paths: Paths

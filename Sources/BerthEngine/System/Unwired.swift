@@ -58,7 +58,7 @@ public struct UnwiredNetworks: NetworkBackend {
     public init() {}
     public func networkList(filters: Filters) async throws -> [Network] { [] }
     public func networkInspect(_ id: String, verbose: Bool, scope: String?) async throws -> Network {
-        throw BerthError(.notImplemented, "networks (BerthNetwork) is not wired into berth daemon yet")
+        throw BerthError.notFound("network \(id) not found")
     }
     public func networkCreate(_ request: NetworkCreateRequest) async throws -> NetworkCreateResponse {
         throw BerthError(.notImplemented, "networks (BerthNetwork) is not wired into berth daemon yet")
@@ -86,7 +86,7 @@ public struct UnwiredVolumes: VolumeBackend {
         throw BerthError(.notImplemented, "volumes is not wired into berth daemon yet")
     }
     public func volumeInspect(_ name: String) async throws -> Volume {
-        throw BerthError(.notImplemented, "volumes is not wired into berth daemon yet")
+        throw BerthError.notFound("get \(name): no such volume")
     }
     public func volumeRemove(_ name: String, force: Bool) async throws {
         throw BerthError(.notImplemented, "volumes is not wired into berth daemon yet")
