@@ -61,7 +61,10 @@ let package = Package(
             "CYAML", "BerthSystem",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "BerthEngine", dependencies: ["BerthSystem", "BerthOCI"]),
+        .target(name: "BerthEngine", dependencies: [
+            "BerthSystem", "BerthOCI", "BerthStore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "BerthAPI", dependencies: [
             "BerthEngine", "BerthSystem",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -72,6 +75,7 @@ let package = Package(
 
         .executableTarget(name: "berth", dependencies: [
             "CBerthMonitor", "BerthSystem", "BerthOCI", "BerthRuntime", "BerthStore", "BerthRegistry", "BerthImages",
+            "BerthEngine", "BerthAPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -94,6 +98,8 @@ let package = Package(
         // Test fixtures shared by test targets (a real registry, test images);
         // never linked into the berth executable.
         .target(name: "BerthTestSupport", dependencies: ["BerthSystem", "BerthOCI"]),
+        // Drives a real `berth daemon` with the docker CLI and docker-py.
+        .testTarget(name: "BerthEngineTests", dependencies: ["BerthEngine", "BerthSystem"]),
         .testTarget(name: "BerthRegistryTests", dependencies: ["BerthRegistry", "BerthOCI", "BerthSystem", "BerthTestSupport"]),
         .testTarget(name: "BerthImagesTests", dependencies: [
             "BerthImages", "BerthStore", "BerthRegistry", "BerthOCI", "BerthSystem", "BerthTestSupport",

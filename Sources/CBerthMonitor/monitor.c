@@ -250,6 +250,19 @@ static int setup(struct monitor *m, int sync_fd) {
         report(sync_fd, "error listen on `%s`: %s\n", o->attach_socket, strerror(errno));
         return -1;
     }
+    /* An exec runs as soon as the runtime is called, so its first output
+     * must have a reader: with --wait-client the daemon's client is
+     * accepted before the command runs (10 s at most). */
+    if (o->wait_client) {
+        struct pollfd pfd = {.fd = m->listen_fd, .events = POLLIN};
+        int ready = poll(&pfd, 1, 10000);
+        int c = ready > 0 ? accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC) : -1;
+        if (c < 0) {
+            report(sync_fd, "error no attach client connected to `%s`\n", o->attach_socket);
+            return -1;
+        }
+        m->clients[m->nclients++] = c;
+    }
     if (!o->tty) {
         int p[2];
         if (o->open_stdin) {
@@ -341,7 +354,22 @@ static void write_exit_file(struct monitor *m, int status) {
     broadcast(m, MONITOR_FRAME_EXIT, (const char *)frame, 4);
 }
 
+/* Accepts every client waiting in the backlog. The daemon connects its
+ * attach clients before the runtime's `start`; a container that exits at
+ * once must still reach them, so they are accepted before the exit is
+ * handled, not only when poll reports the listener. */
+static void accept_pending(struct monitor *m) {
+    for (;;) {
+        int c = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (c < 0) return;
+        if (m->nclients < MAX_CLIENTS) m->clients[m->nclients++] = c;
+        else close(c);
+    }
+}
+
 static int loop(struct monitor *m) {
+    set_nonblock(m->listen_fd);
+    accept_pending(m);
     for (;;) {
         struct pollfd fds[4 + MAX_CLIENTS];
         int n = 0;
@@ -354,6 +382,7 @@ static int loop(struct monitor *m) {
             if (errno == EINTR) continue;
             return 1;
         }
+        accept_pending(m);
         if (fds[0].revents & POLLIN) {
             struct signalfd_siginfo si;
             while (read(m->sig_fd, &si, sizeof si) == sizeof si) {}
@@ -365,13 +394,6 @@ static int loop(struct monitor *m) {
                     write_exit_file(m, status);
                     return 0;
                 }
-            }
-        }
-        if (fds[1].revents & POLLIN) {
-            int c = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-            if (c >= 0) {
-                if (m->nclients < MAX_CLIENTS) m->clients[m->nclients++] = c;
-                else close(c);
             }
         }
         if (fds[2].revents & (POLLIN | POLLHUP)) {

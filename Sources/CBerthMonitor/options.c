@@ -19,6 +19,7 @@ int monitor_parse(int argc, char **argv, struct monitor_options *o, char *err, s
         }
         if (strcmp(a, "--tty") == 0) { o->tty = 1; continue; }
         if (strcmp(a, "--stdin") == 0) { o->open_stdin = 1; continue; }
+        if (strcmp(a, "--wait-client") == 0) { o->wait_client = 1; continue; }
         if (i + 1 >= argc) { snprintf(err, errlen, "option %s needs a value", a); return -1; }
         const char *v = argv[++i];
         if (strcmp(a, "--sync-fd") == 0) o->sync_fd = atoi(v);

@@ -11,6 +11,7 @@ struct Berth: ParsableCommand {
         version: version,
         subcommands: [
             Version.self,
+            Daemon.self,
             RuntimeCommand.self,
         ] + imageCommands
     )

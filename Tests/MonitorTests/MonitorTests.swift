@@ -112,6 +112,34 @@ final class MonitorTests: XCTestCase {
         XCTAssertEqual(exit, 0)
     }
 
+    /// `--wait-client` (used for execs, which run as soon as the runtime is
+    /// called): the command runs only once a client is connected, so that
+    /// client sees output written at once, even when the process exits at once.
+    func testWaitClientSeesImmediateOutput() throws {
+        let socketPath = path("attach.sock")
+        let connected = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var fd: Int32 = -1
+        DispatchQueue.global().async {
+            for _ in 0..<500 {
+                if let c = try? Self.connectSocket(socketPath) { fd = c; break }
+                usleep(10_000)
+            }
+            connected.signal()
+        }
+        let started = try startMonitor(script: #"sh -c 'echo instant' & echo $! > PIDFILE"#, extra: ["--wait-client"])
+        connected.wait()
+        XCTAssertNotNil(started.initPid, started.syncLine)
+        XCTAssertGreaterThanOrEqual(fd, 0, "could not connect")
+        defer { close(fd) }
+        var stdout = "", exit: Int32?
+        while exit == nil, let (type, payload) = readFrame(fd) {
+            if type == 1 { stdout += String(decoding: payload, as: UTF8.self) }
+            if type == 3 { exit = payload.withUnsafeBytes { Int32(bigEndian: $0.loadUnaligned(as: Int32.self)) } }
+        }
+        XCTAssertEqual(stdout, "instant\n")
+        XCTAssertEqual(exit, 0)
+    }
+
     func testRotatesLogAtMaxSizeKeepingMaxFiles() throws {
         let started = try startMonitor(script: #"sh -c 'i=0; while [ $i -lt 60 ]; do echo line-$i; i=$((i+1)); done' & echo $! > PIDFILE"#,
                                        extra: ["--log-max-size", "400", "--log-max-files", "3"])
@@ -150,7 +178,9 @@ final class MonitorTests: XCTestCase {
 
     // MARK: - attach socket frames
 
-    func connect(_ socketPath: String) throws -> Int32 {
+    func connect(_ socketPath: String) throws -> Int32 { try Self.connectSocket(socketPath) }
+
+    static func connectSocket(_ socketPath: String) throws -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)

@@ -28,6 +28,7 @@ struct monitor_options {
     int log_max_files;           /* files kept including the current one */
     int tty;
     int open_stdin;
+    int wait_client;             /* accept one attach client before running the command */
     char **create_argv;          /* the runtime's create command, NULL-terminated */
 };
 

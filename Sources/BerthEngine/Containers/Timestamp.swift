@@ -1,0 +1,41 @@
+import Foundation
+
+/// RFC 3339 times as docker writes them (nanoseconds, "Z"), without
+/// DateFormatter (no ICU in berth): `Date.ISO8601FormatStyle` for whole
+/// seconds and the fraction by hand.
+enum Timestamp {
+    /// Now, with nanoseconds: "2024-05-01T10:00:00.123456789Z".
+    static func now() -> String { format(Date()) }
+
+    static func format(_ date: Date) -> String {
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        let whole = Date(timeIntervalSince1970: seconds).formatted(Date.ISO8601FormatStyle())
+        var nanos = String(Int((date.timeIntervalSince1970 - seconds) * 1e9))
+        nanos = String(repeating: "0", count: max(0, 9 - nanos.count)) + nanos
+        return String(whole.dropLast()) + "." + nanos + "Z"
+    }
+
+    /// Parses "…T…(.fraction)?(Z|±hh:mm)".
+    static func parse(_ text: String) -> Date? {
+        guard let seconds = unixSeconds(text) else { return nil }
+        return Date(timeIntervalSince1970: seconds)
+    }
+
+    /// Unix seconds with fraction.
+    static func unixSeconds(_ text: String) -> Double? {
+        var whole = text
+        var fraction = 0.0
+        if let dot = text.firstIndex(of: ".") {
+            let rest = text[text.index(after: dot)...]
+            let digits = rest.prefix { $0.isNumber }
+            fraction = Double("0." + digits) ?? 0
+            whole = String(text[..<dot]) + rest.dropFirst(digits.count)
+        }
+        guard let date = try? Date(whole, strategy: Date.ISO8601FormatStyle()) else { return nil }
+        return date.timeIntervalSince1970 + fraction
+    }
+
+    static func unixSeconds(of date: String) -> Int64 {
+        Int64(unixSeconds(date) ?? 0)
+    }
+}

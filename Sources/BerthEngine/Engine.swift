@@ -1,0 +1,102 @@
+import BerthStore
+import BerthSystem
+import Foundation
+
+/// The engine wired for the API: the container service behind the
+/// container, exec and system backends (moby's `daemon.Daemon`).
+public struct ContainerBackendAdapter: ContainerBackend, ExecBackend {
+    public let service: ContainerService
+
+    public init(service: ContainerService) { self.service = service }
+
+    public func containerCreate(_ config: ContainerCreateRequest, options: ContainerCreateOptions) async throws -> ContainerCreateResponse {
+        try await service.create(config, options: options)
+    }
+    public func containerList(_ options: ContainerListOptions) async throws -> [ContainerSummary] { try await service.list(options) }
+    public func containerInspect(_ name: String, size: Bool, version: APIVersion) async throws -> ContainerInspectResponse {
+        try await service.inspect(name)
+    }
+    public func containerTop(_ name: String, psArgs: String) async throws -> ContainerTopResponse { try await service.top(name, psArgs: psArgs) }
+    public func containerLogs(_ name: String, options: LogsOptions) async throws -> LogStream { try await service.logs(name, options: options) }
+    public func containerChanges(_ name: String) async throws -> [FilesystemChange] {
+        _ = try await service.inspect(name)
+        throw BerthError(.notImplemented, "container diff is not implemented by berth yet")
+    }
+    public func containerExport(_ name: String) async throws -> ByteStream {
+        _ = try await service.inspect(name)
+        throw BerthError(.notImplemented, "container export is not implemented by berth yet")
+    }
+    public func containerStats(_ name: String, options: StatsOptions) async throws -> AsyncThrowingStream<ContainerStatsResponse, any Error> {
+        try await service.stats(name, options: options)
+    }
+    public func containerResize(_ name: String, height: Int, width: Int) async throws { try await service.resize(name, height: height, width: width) }
+    public func containerStart(_ name: String, detachKeys: String?) async throws { try await service.start(name) }
+    public func containerStop(_ name: String, options: StopOptions) async throws { try await service.stop(name, options: options) }
+    public func containerRestart(_ name: String, options: StopOptions) async throws { try await service.restart(name, options: options) }
+    public func containerKill(_ name: String, signal: String?) async throws { try await service.kill(name, signal: signal) }
+    public func containerUpdate(_ name: String, _ update: ContainerUpdateRequest) async throws -> ContainerUpdateResponse {
+        _ = try await service.inspect(name)
+        throw BerthError(.notImplemented, "container update is not implemented by berth yet")
+    }
+    public func containerRename(_ name: String, to newName: String) async throws { try await service.rename(name, to: newName) }
+    public func containerPause(_ name: String) async throws { try await service.pause(name) }
+    public func containerUnpause(_ name: String) async throws { try await service.unpause(name) }
+    public func containerAttach(_ name: String, options: AttachOptions, connection: any HijackRequest) async throws {
+        try await service.attach(name, options: options, connection: connection)
+    }
+    public func containerWait(_ name: String, condition: WaitCondition) async throws -> PendingWait {
+        try await service.wait(name, condition: condition)
+    }
+    public func containerRemove(_ name: String, options: RemoveOptions) async throws { try await service.remove(name, options: options) }
+    public func containerArchiveStat(_ name: String, path: String) async throws -> PathStat {
+        _ = try await service.inspect(name)
+        throw BerthError(.notImplemented, "container archive is not implemented by berth yet")
+    }
+    public func containerArchiveGet(_ name: String, path: String) async throws -> (stat: PathStat, archive: ByteStream) {
+        _ = try await service.inspect(name)
+        throw BerthError(.notImplemented, "container archive is not implemented by berth yet")
+    }
+    public func containerArchivePut(_ name: String, path: String, options: ArchivePutOptions, archive: ByteStream) async throws {
+        _ = try await service.inspect(name)
+        throw BerthError(.notImplemented, "container archive is not implemented by berth yet")
+    }
+    public func containersPrune(filters: Filters) async throws -> ContainerPruneResponse { try await service.prune(filters: filters) }
+    public func containerCommit(_ name: String, options: CommitOptions) async throws -> IDResponse {
+        _ = try await service.inspect(name)
+        throw BerthError(.notImplemented, "commit is not implemented by berth yet")
+    }
+
+    // MARK: exec
+
+    public func execCreate(_ container: String, _ config: ExecConfig) async throws -> IDResponse { try await service.execCreate(container, config) }
+    public func execStart(_ id: String, _ config: ExecStartConfig, connection: (any HijackRequest)?) async throws {
+        try await service.execStart(id, config, connection: connection)
+    }
+    public func execResize(_ id: String, height: Int, width: Int) async throws { try await service.execResize(id, height: height, width: width) }
+    public func execInspect(_ id: String) async throws -> ExecInspectResponse { try await service.execInspect(id) }
+}
+
+extension ContainerService {
+    func prune(filters: Filters) async throws -> ContainerPruneResponse {
+        try filters.validate(allowed: ["label", "label!", "until"])
+        var deleted: [String] = []
+        for record in records.values where !record.isRunning && filters.matchLabels(record.config.labels ?? [:]) {
+            if let until = filters.values("until").first, let limit = Double(until) ?? Timestamp.unixSeconds(until),
+               (Timestamp.unixSeconds(record.created) ?? 0) >= limit { continue }
+            try await remove(record.id, options: RemoveOptions())
+            deleted.append(record.id)
+        }
+        var response = ContainerPruneResponse()
+        response.containersDeleted = deleted
+        response.spaceReclaimed = 0
+        return response
+    }
+
+    /// Counts for /info.
+    public func counts() -> (total: Int, running: Int, paused: Int, stopped: Int) {
+        let all = records.values
+        let running = all.filter { $0.status == .running || $0.status == .restarting }.count
+        let paused = all.filter { $0.status == .paused }.count
+        return (all.count, running, paused, all.count - running - paused)
+    }
+}

@@ -1,0 +1,115 @@
+import BerthSystem
+import Foundation
+import Glibc
+
+/// The OCI runtime the monitor and the daemon run, spoken to with runc's
+/// command line exactly (`create --bundle B --pid-file P [--console-socket S]
+/// ID`, `start`, `kill`, `delete --force`, `state`, `pause`, `resume`,
+/// `exec`), so `berth runtime`, Debian's runc and crun are interchangeable.
+///
+/// Global options: `--root` keeps each daemon's container state apart (two
+/// daemons side by side never see each other's containers) and `--log`
+/// with `--log-format json` is where runc writes why a command failed.
+public struct OCIRuntime: Sendable {
+    /// The runtime executable and any leading arguments (`berth runtime`).
+    public let command: [String]
+    /// The runtime's state directory (`--root`).
+    public let stateRoot: String
+
+    public init(command: [String], stateRoot: String) {
+        self.command = command
+        self.stateRoot = stateRoot
+    }
+
+    /// The runtime to use when none is configured: `berth runtime` once this
+    /// binary has it, else Debian's runc (see ARCHITECTURE.md, "runtime").
+    public static func defaultCommand(berthExecutable: String, hasRuntimeCommand: Bool) -> [String] {
+        if hasRuntimeCommand { return [berthExecutable, "runtime"] }
+        return ["/usr/sbin/runc"]
+    }
+
+    func global(log: String? = nil) -> [String] {
+        var args = command + ["--root", stateRoot]
+        if let log { args += ["--log", log, "--log-format", "json"] }
+        return args
+    }
+
+    /// The `create` command line the monitor runs.
+    func createArguments(id: String, bundle: String, pidFile: String, consoleSocket: String?, log: String) -> [String] {
+        var args = global(log: log) + ["create", "--bundle", bundle, "--pid-file", pidFile]
+        if let consoleSocket { args += ["--console-socket", consoleSocket] }
+        return args + [id]
+    }
+
+    /// The `exec --detach` command line the monitor runs for an exec.
+    func execArguments(id: String, processFile: String, pidFile: String, consoleSocket: String?, log: String) -> [String] {
+        var args = global(log: log) + ["exec", "--detach", "--process", processFile, "--pid-file", pidFile]
+        if let consoleSocket { args += ["--console-socket", consoleSocket] }
+        return args + [id]
+    }
+
+    func start(_ id: String) async throws { try await simple(["start", id], what: "start") }
+    func pause(_ id: String) async throws { try await simple(["pause", id], what: "pause") }
+    func resume(_ id: String) async throws { try await simple(["resume", id], what: "resume") }
+
+    /// Sends `signal` to the init (`--all` would reach every process).
+    func kill(_ id: String, signal: Int32) async throws {
+        try await simple(["kill", id, String(signal)], what: "kill")
+    }
+
+    /// Removes the runtime's record; `--force` kills a running container first.
+    func delete(_ id: String) async throws {
+        let output = try await Spawn.run(global() + ["delete", "--force", id])
+        // A container the runtime never heard of is already deleted.
+        if output.status != 0, !output.stderrText.contains("does not exist"), !output.stderrText.contains("not found") {
+            throw BerthError.internalError("OCI runtime delete failed: \(Self.message(output.stderrText))")
+        }
+    }
+
+    /// The runtime's view: "created", "running", "paused", "stopped"; nil when unknown.
+    func state(_ id: String) async throws -> String? {
+        let output = try await Spawn.run(global() + ["state", id])
+        guard output.status == 0,
+              let object = try? JSONSerialization.jsonObject(with: Data(output.stdout)) as? [String: Any] else { return nil }
+        return object["status"] as? String
+    }
+
+    private func simple(_ args: [String], what: String) async throws {
+        let output = try await Spawn.run(global() + args)
+        guard output.status == 0 else {
+            throw BerthError.internalError("OCI runtime \(what) failed: \(Self.message(output.stderrText))")
+        }
+    }
+
+    /// runc prints `time="…" level=error msg="…"` (text) or JSON lines;
+    /// keep the last message, as dockerd shows it.
+    static func message(_ text: String) -> String {
+        let lines = text.split(separator: "\n").map(String.init)
+        for line in lines.reversed() {
+            if let data = line.data(using: .utf8),
+               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+               let msg = object["msg"] as? String {
+                if (object["level"] as? String) == "error" || lines.count == 1 { return msg }
+                continue
+            }
+            if let range = line.range(of: "msg=\"") {
+                return String(line[range.upperBound...].dropLast(line.hasSuffix("\"") ? 1 : 0))
+            }
+            if !line.isEmpty { return line }
+        }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The error runc logged to its `--log` file, for a failed create.
+    static func loggedError(_ path: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        var last: String?
+        for line in text.split(separator: "\n") {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  (object["level"] as? String) == "error", let msg = object["msg"] as? String else { continue }
+            last = msg
+        }
+        return last
+    }
+}

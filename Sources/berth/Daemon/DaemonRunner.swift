@@ -1,0 +1,130 @@
+import BerthAPI
+import BerthEngine
+import BerthStore
+import BerthSystem
+import Foundation
+import Glibc
+import Logging
+
+/// Wires the engine and serves it until SIGTERM or SIGINT. Containers keep
+/// running when the daemon stops (their monitors outlive it); the next
+/// daemon on the same roots picks them up (live restore).
+struct DaemonRunner {
+    let settings: DaemonSettings
+
+    func run() async throws {
+        let level = settings.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "berth.daemon")
+        for directory in [settings.dataRoot, settings.execRoot] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o711])
+        }
+        let pidfile = try PidFile(path: settings.pidfile)
+        defer { pidfile.remove() }
+
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let hasRuntime = Berth.configuration.subcommands.contains { $0.configuration.commandName == "runtime" }
+        let command = settings.runtime.map { [$0] }
+            ?? OCIRuntime.defaultCommand(berthExecutable: executable, hasRuntimeCommand: hasRuntime)
+        let runtime = OCIRuntime(command: command, stateRoot: settings.execRoot + "/runtime")
+        let store = try Store(root: settings.dataRoot + "/store")
+        let images = DirectoryImages(root: settings.dataRoot + "/dir-images", store: store)
+        try FileManager.default.createDirectory(atPath: images.root, withIntermediateDirectories: true)
+        let events = EventBus()
+        let containers = try ContainerService(
+            paths: .init(dataRoot: settings.dataRoot, execRoot: settings.execRoot), runtime: runtime,
+            berthExecutable: executable, images: images, events: events,
+            defaultLogOptions: settings.logOptions)
+        await containers.restore()
+
+        let system = SystemService(
+            settings: .init(id: try daemonID(), version: Berth.engineVersion, dataRoot: settings.dataRoot,
+                            runtimeCommand: command, debug: settings.logLevel == .debug, labels: settings.labels),
+            containers: containers, events: events)
+        let adapter = ContainerBackendAdapter(service: containers)
+        let backends = Backends(system: system, containers: adapter, images: UnwiredImages(images: images),
+                                networks: UnwiredNetworks(), volumes: UnwiredVolumes(), exec: adapter, build: UnwiredBuild())
+        var servers: [APIServer] = []
+        for socket in settings.sockets {
+            try FileManager.default.createDirectory(atPath: (socket as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            let server = APIServer(backends: backends, socketPath: socket, serverVersion: Berth.engineVersion,
+                                   logger: Logger(label: "berth.api"))
+            try await server.start()
+            servers.append(server)
+        }
+        logger.info("berth daemon \(Berth.engineVersion) ready: runtime \(command.joined(separator: " ")), data root \(settings.dataRoot)")
+        await waitForTermination()
+        logger.info("shutting down; containers keep running")
+        for server in servers { try? await server.shutdown() }
+    }
+
+    /// Waits for SIGTERM or SIGINT.
+    func waitForTermination() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let once = OnceFlag()
+            var sources: [any DispatchSourceSignal] = []
+            for sig in [SIGTERM, SIGINT] {
+                signal(sig, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                source.setEventHandler {
+                    if once.set() { continuation.resume() }
+                }
+                source.resume()
+                sources.append(source)
+            }
+            SignalSources.keep(sources)
+        }
+    }
+
+    /// A stable engine ID, created once under the data root.
+    func daemonID() throws -> String {
+        let path = settings.dataRoot + "/engine-id"
+        if let data = FileManager.default.contents(atPath: path) {
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let id = UUID().uuidString
+        try Data((id + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        return id
+    }
+}
+
+final class OnceFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = false
+    func set() -> Bool { lock.withLock { defer { done = true }; return !done } }
+}
+
+/// Keeps the signal sources alive for the daemon's life.
+enum SignalSources {
+    nonisolated(unsafe) static var sources: [any DispatchSourceSignal] = []
+    static func keep(_ new: [any DispatchSourceSignal]) { sources += new }
+}
+
+/// dockerd's pid file: refuses to start when it names a live process.
+struct PidFile {
+    let path: String
+
+    init(path: String) throws {
+        self.path = path
+        if let data = FileManager.default.contents(atPath: path),
+           let pid = Int32(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+           pid > 0, pid != getpid(), kill(pid, 0) == 0 {
+            throw BerthError.conflict("pid file found, ensure berth daemon is not running or delete \(path)")
+        }
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data("\(getpid())\n".utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    func remove() { unlink(path) }
+}
+
+extension Berth {
+    /// The Docker engine version berth reports (the API it matches, docker 28).
+    static let engineVersion = "28.2.2"
+}

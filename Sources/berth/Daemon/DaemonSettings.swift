@@ -1,0 +1,82 @@
+import BerthEngine
+import BerthSystem
+import Foundation
+import Logging
+
+/// The daemon's configuration: flags over daemon.json (dockerd's keys:
+/// "hosts", "data-root", "exec-root", "pidfile", "log-level", "debug",
+/// "labels", "default-runtime" with "runtimes", "log-opts"). As dockerd, a
+/// setting given both as a flag and in the file is an error.
+struct DaemonSettings: Sendable {
+    static let defaultConfigFile = "/etc/berth/daemon.json"
+    static let defaultSocket = "/run/berth/berth.sock"
+
+    var sockets: [String]
+    var dataRoot: String
+    var execRoot: String
+    var pidfile: String
+    var logLevel: Logger.Level
+    var runtime: String?
+    var labels: [String]
+    var logOptions: [String: String]
+
+    static func resolve(_ flags: Daemon) throws -> DaemonSettings {
+        var file: [String: Any] = [:]
+        if let data = FileManager.default.contents(atPath: flags.configFile) {
+            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw BerthError.invalidArgument("unable to configure the daemon with file \(flags.configFile): not a JSON object")
+            }
+            file = object
+        } else if flags.configFile != defaultConfigFile {
+            throw BerthError.notFound("unable to configure the daemon with file \(flags.configFile): no such file")
+        }
+        let known: Set<String> = ["hosts", "data-root", "exec-root", "pidfile", "log-level", "debug", "labels",
+                                  "default-runtime", "runtimes", "log-opts", "log-driver", "live-restore"]
+        if let unknown = file.keys.sorted().first(where: { !known.contains($0) }) {
+            throw BerthError.invalidArgument("the following directives don't match any configuration option: \(unknown)")
+        }
+        var conflicts: [String] = []
+        func pick<T>(_ flag: T?, _ key: String) -> T? {
+            if let flag {
+                if file[key] != nil { conflicts.append("\(key): (from flag: \(flag), from file: \(file[key]!))") }
+                return flag
+            }
+            return file[key] as? T
+        }
+        let hosts = pick(flags.host.isEmpty ? nil : flags.host, "hosts") ?? ["unix://" + defaultSocket]
+        let dataRoot = pick(flags.dataRoot, "data-root") ?? "/var/lib/berth"
+        let execRoot = pick(flags.execRoot, "exec-root") ?? "/run/berth"
+        let pidfile = pick(flags.pidfile, "pidfile") ?? execRoot + "/berth.pid"
+        var levelText = pick(flags.logLevel, "log-level") ?? "info"
+        if flags.debug || (file["debug"] as? Bool) == true { levelText = "debug" }
+        var runtime = flags.runtime
+        if runtime == nil, let name = file["default-runtime"] as? String {
+            let runtimes = file["runtimes"] as? [String: Any]
+            runtime = (runtimes?[name] as? [String: Any])?["path"] as? String
+            if runtime == nil, name != "runc" {
+                throw BerthError.invalidArgument("default-runtime \(name) is not in \"runtimes\"")
+            }
+        }
+        guard conflicts.isEmpty else {
+            throw BerthError.invalidArgument("the following directives are specified both as a flag and in the configuration file: \(conflicts.joined(separator: ", "))")
+        }
+        let levels: [String: Logger.Level] = ["debug": .debug, "info": .info, "warn": .warning, "error": .error, "fatal": .critical]
+        guard let level = levels[levelText] else {
+            throw BerthError.invalidArgument("unable to parse logging level: \(levelText)")
+        }
+        let sockets = try hosts.map { host -> String in
+            guard host.hasPrefix("unix://"), host.count > 7 else {
+                throw BerthError.invalidArgument("invalid host \(host): berth daemon listens on unix:// sockets only")
+            }
+            return String(host.dropFirst(7))
+        }
+        return DaemonSettings(sockets: sockets, dataRoot: absolute(dataRoot), execRoot: absolute(execRoot),
+                              pidfile: absolute(pidfile), logLevel: level, runtime: runtime,
+                              labels: file["labels"] as? [String] ?? [],
+                              logOptions: file["log-opts"] as? [String: String] ?? [:])
+    }
+
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+}
