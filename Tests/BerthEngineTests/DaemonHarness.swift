@@ -74,13 +74,20 @@ final class DaemonHarness {
         try config.write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
     }
 
+    /// The OCI runtime: berth's own (the default) unless BERTH_TEST_RUNTIME
+    /// names another with runc's command line (e.g. /usr/sbin/runc).
+    static var runtimeFlags: [String] {
+        guard let r = ProcessInfo.processInfo.environment["BERTH_TEST_RUNTIME"], !r.isEmpty else { return [] }
+        return ["--runtime", r]
+    }
+
     /// Starts the daemon and waits for /_ping.
     func start(extra: [String] = []) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.berth)
         process.arguments = ["daemon", "-H", host, "--data-root", dataRoot, "--exec-root", execRoot,
                              "--pidfile", dir + "/berth.pid", "--config-file", dir + "/daemon.json",
-                             "--runtime", "/usr/sbin/runc", "--log-level", "debug"] + extra
+                             "--log-level", "debug"] + Self.runtimeFlags + extra
         FileManager.default.createFile(atPath: daemonLog, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: daemonLog))
         log.seekToEndOfFile()
