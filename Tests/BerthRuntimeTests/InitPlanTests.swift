@@ -32,6 +32,15 @@ final class InitPlanTests: XCTestCase {
         XCTAssertEqual(p.op(.symlink).map { $0.b! }.prefix(5), ["/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr", "/dev/ptmx"])
     }
 
+    func testRamfsRootIsChrootedNotPivoted() throws {
+        var host = HostFacts()
+        host.rootfsOnRamfs = true
+        let p = try plan({ _ in }, host: host)
+        XCTAssertEqual(p.op(.pivotRoot).first?.n, 1)
+        XCTAssertEqual(p.op(.pivotRoot).first?.what, "move the rootfs onto / and chroot")
+        XCTAssertEqual(try plan().op(.pivotRoot).first?.n, 0)
+    }
+
     func testMountOptionsBecomeFlagsAndData() throws {
         let p = try plan {
             $0.mounts = [.init(destination: "/data", type: "tmpfs", source: "tmpfs", options: ["nosuid", "size=1m", "mode=700", "rshared"]),

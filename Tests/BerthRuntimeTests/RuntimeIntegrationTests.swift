@@ -194,6 +194,24 @@ final class RuntimeIntegrationTests: XCTestCase {
         XCTAssertNotEqual(h.berth(["state", id]).status, 0)
     }
 
+    /// CVE-2019-5736: the init's /proc/<pid>/exe must not be the host's
+    /// berth binary (it is a read-only overlay or a sealed memfd copy).
+    func testTheInitDoesNotExposeTheHostBinary() throws {
+        let b = try TestBundle(args: ["/bin/true"])
+        try b.write()
+        h.created.append("sealed")
+        let r = h.berth(["create", "--bundle", b.dir, "sealed"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let state = try JSONDecoder().decode(OCIState.self, from: Data(h.berth(["state", "sealed"]).stdout.utf8))
+        var exe = stat(), host = stat()
+        XCTAssertEqual(stat("/proc/\(state.pid)/exe", &exe), 0)
+        XCTAssertEqual(stat(TestBundle.berth, &host), 0)
+        XCTAssertFalse(exe.st_dev == host.st_dev && exe.st_ino == host.st_ino, "the init runs the host's berth binary itself")
+        let fd = open("/proc/\(state.pid)/exe", O_WRONLY)
+        XCTAssertLessThan(fd, 0, "the init's executable is writable")
+        if fd >= 0 { close(fd) }
+    }
+
     func testDeleteForceKillsEveryProcess() throws {
         let b = try TestBundle(args: ["/bin/sh", "-c", "sleep 100 & sleep 100 & wait"])
         try b.write()

@@ -86,6 +86,9 @@ final class MonitorTests: XCTestCase {
         XCTAssertTrue(lines.allSatisfy { ($0["time"] ?? "").hasSuffix("Z") })
         // docker escapes HTML characters in json-file logs.
         XCTAssertTrue(try String(contentsOfFile: path("container.log"), encoding: .utf8).contains(#"err \u003c\u0026\u003e\n"#))
+        // The monitor removes its socket right after writing the exit file.
+        let deadline = Date().addingTimeInterval(5)
+        while FileManager.default.fileExists(atPath: path("attach.sock")) && Date() < deadline { usleep(20_000) }
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("attach.sock")), "socket left behind")
     }
 
