@@ -8,7 +8,9 @@ packages=(
   # real peers the tests run against
   busybox-static runc docker-registry qemu-user-static docker.io docker-compose
   # host tools the tests and benchmarks use
-  iproute2 nftables iptables hyperfine iperf3 openssl apache2-utils curl
+  iproute2 nftables iptables hyperfine iperf3 openssl apache2-utils curl time
+  # the runtime tests build their payload program static
+  gcc libc6-dev
 )
 missing=()
 for p in "${packages[@]}"; do
