@@ -86,7 +86,7 @@ final class DaemonHarness {
         let staging = directory + "/archive"
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         let tar = try run(["/bin/tar", "--numeric-owner", "-C", directory + "/rootfs", "-cf", staging + "/layer.tar", "."])
-        guard tar.status == 0 else { throw XCTSkip("tar of the busybox rootfs failed: \(tar.stderr)") }
+        guard tar.status == 0 else { throw HarnessError(message: "tar of the busybox rootfs failed: \(tar.stderr)") }
         let sum = try run(["/usr/bin/sha256sum", staging + "/layer.tar"]).stdout.prefix(64)
         var config = try String(contentsOfFile: directory + "/config.json", encoding: .utf8)
         config = config.replacingOccurrences(of: "\"diff_ids\":[]", with: "\"diff_ids\":[\"sha256:\(sum)\"]")
@@ -94,7 +94,7 @@ final class DaemonHarness {
         try "[{\"Config\":\"config.json\",\"RepoTags\":[\"\(tag)\"],\"Layers\":[\"layer.tar\"]}]"
             .write(toFile: staging + "/manifest.json", atomically: true, encoding: .utf8)
         let pack = try run(["/bin/tar", "-C", staging, "-cf", archive, "manifest.json", "config.json", "layer.tar"])
-        guard pack.status == 0 else { throw XCTSkip("tar of the busybox archive failed: \(pack.stderr)") }
+        guard pack.status == 0 else { throw HarnessError(message: "tar of the busybox archive failed: \(pack.stderr)") }
     }
 
     /// Starts the daemon, waits for /_ping and, the first time, loads busybox.
@@ -102,7 +102,7 @@ final class DaemonHarness {
         try startDaemon(extra: extra)
         if !loaded {
             let load = try docker(["load", "-i", busyboxArchive])
-            guard load.status == 0 else { throw XCTSkip("docker load of busybox failed: \(load.stderr) \(logText())") }
+            guard load.status == 0 else { throw HarnessError(message: "docker load of busybox failed: \(load.stderr) \(logText())") }
             loaded = true
         }
     }
@@ -207,6 +207,12 @@ final class DaemonHarness {
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
     }
+}
+
+/// A harness step failed: the test fails (it is not skipped).
+struct HarnessError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }
 
 final class DataBox: @unchecked Sendable {

@@ -1,4 +1,5 @@
 import BerthImages
+import CBerth
 import BerthOCI
 import BerthRegistry
 import BerthSystem
@@ -60,25 +61,26 @@ extension ImageServiceBackend {
     /// repository goes, as dockerd. Ends with the `aux` Tag/Digest message.
     public func imagePush(_ name: String, options: ImagePushOptions) async throws -> AsyncThrowingStream<JSONMessage, any Error> {
         let repository = try Reference(parsing: name).repository
-        var references: [String]
+        let references: [String]
         if let tag = options.tag {
             references = [tag.contains(":") ? "\(name)@\(tag)" : "\(name):\(tag)"]
         } else {
             references = try service.images().flatMap(\.RepoTags).filter {
                 (try? Reference(parsing: $0).repository) == repository
             }
-            if references.isEmpty {
+            guard !references.isEmpty else {
                 throw BerthError.notFound("An image does not exist locally with the tag: \(repository.familiarName)")
             }
         }
         // An unknown tag is a plain 404 before anything streams.
         for reference in references { _ = try service.image(reference) }
+        let pushing = references
         let credentials = Self.credentials(options.auth, domain: repository.domain)
         let service = self.service
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    for reference in references {
+                    for reference in pushing {
                         let digest = try await service.push(reference, credentials: credentials) { progress in
                             continuation.yield(Self.message(progress))
                         }
@@ -117,7 +119,7 @@ extension ImageServiceBackend {
         // Unknown names are a plain 404, before any byte of the archive.
         for name in names { _ = try service.image(name) }
         var fds: [Int32] = [-1, -1]
-        guard pipe2(&fds, O_CLOEXEC) == 0 else {
+        guard berth_pipe_cloexec(&fds) == 0 else {
             throw BerthError(SystemError("pipe2", errno: errno), while: "save \(names.joined(separator: " "))")
         }
         let reader = PipeReader(fd: fds[0])

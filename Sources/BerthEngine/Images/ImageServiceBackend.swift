@@ -2,6 +2,7 @@ import BerthImages
 import BerthOCI
 import BerthSystem
 import Foundation
+import Glibc
 
 /// The image routes over the real image store (moby's daemon/images):
 /// this file holds the local operations (list, inspect, history, tag,
