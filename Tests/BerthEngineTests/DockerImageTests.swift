@@ -42,7 +42,9 @@ final class DockerImageTests: XCTestCase {
         let registry = try startRegistry()
         let name = "\(registry.host)/busybox:latest"
         let pull = try ok(["pull", name])
-        for line in ["latest: Pulling from busybox", ": Pulling fs layer", ": Pull complete",
+        // dockerd's graph-driver wording: FamiliarName (the containerd store
+        // writes the path, "Pulling from busybox").
+        for line in ["latest: Pulling from \(registry.host)/busybox", ": Pulling fs layer", ": Pull complete",
                      "Digest: \(registry.images["busybox:latest"] ?? "?")", "Status: Downloaded newer image for \(name)"] {
             XCTAssertTrue(pull.contains(line), "missing \"\(line)\" in:\n\(pull)")
         }
@@ -84,7 +86,7 @@ final class DockerImageTests: XCTestCase {
         XCTAssertTrue(tag.stderr.contains("No such image: nope"), tag.stderr)
         let push = try daemon.docker(["push", "\(registry.host)/absent:v1"])
         XCTAssertNotEqual(push.status, 0)
-        XCTAssertTrue(push.stderr.contains("does not exist locally"), push.stderr)
+        XCTAssertTrue(push.stderr.contains("An image does not exist locally with the tag: \(registry.host)/absent"), push.stderr)
     }
 
     func testTagAndRemoveRefusedWhileAContainerUsesTheImage() throws {
@@ -181,6 +183,15 @@ final class DockerImageTests: XCTestCase {
         let result = try daemon.python("""
         import docker
         client = docker.from_env()
+        # The raw stream: dockerd's statuses, byte counts in progressDetail.
+        events = list(client.api.pull('\(registry.host)/busybox', tag='latest', stream=True, decode=True))
+        assert events[0] == {'status': 'Pulling from \(registry.host)/busybox', 'id': 'latest'}, events[0]
+        down = [e for e in events if e.get('status') == 'Downloading']
+        assert down and down[-1]['progressDetail']['current'] == down[-1]['progressDetail']['total'] > 0, events
+        statuses = [e.get('status') for e in events]
+        assert 'Pulling fs layer' in statuses and 'Download complete' in statuses and 'Pull complete' in statuses, statuses
+        assert statuses[-1] == 'Status: Downloaded newer image for \(registry.host)/busybox:latest', statuses
+        client.images.remove('\(registry.host)/busybox:latest')
         image = client.images.pull('\(registry.host)/busybox', tag='latest')
         assert image.tags == ['\(registry.host)/busybox:latest'], image.tags
         assert image.id.startswith('sha256:'), image.id

@@ -72,8 +72,13 @@ extension ImageServiceBackend {
                 throw BerthError.notFound("An image does not exist locally with the tag: \(repository.familiarName)")
             }
         }
-        // An unknown tag is a plain 404 before anything streams.
-        for reference in references { _ = try service.image(reference) }
+        // An unknown tag is a plain 404 before anything streams, in
+        // dockerd's words (distribution/push.go).
+        for reference in references {
+            do { _ = try service.image(reference) } catch let error as BerthError where error.code == .notFound {
+                throw BerthError.notFound("An image does not exist locally with the tag: \(repository.familiarName)")
+            }
+        }
         let pushing = references
         let credentials = Self.credentials(options.auth, domain: repository.domain)
         let service = self.service
