@@ -62,7 +62,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "BerthEngine", dependencies: [
-            "BerthSystem", "BerthOCI", "BerthStore",
+            "BerthSystem", "BerthOCI", "BerthStore", "BerthRegistry", "BerthImages",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "BerthAPI", dependencies: [
@@ -99,7 +99,7 @@ let package = Package(
         // never linked into the berth executable.
         .target(name: "BerthTestSupport", dependencies: ["BerthSystem", "BerthOCI"]),
         // Drives a real `berth daemon` with the docker CLI and docker-py.
-        .testTarget(name: "BerthEngineTests", dependencies: ["BerthEngine", "BerthSystem"]),
+        .testTarget(name: "BerthEngineTests", dependencies: ["BerthEngine", "BerthSystem", "BerthTestSupport"]),
         .testTarget(name: "BerthRegistryTests", dependencies: ["BerthRegistry", "BerthOCI", "BerthSystem", "BerthTestSupport"]),
         .testTarget(name: "BerthImagesTests", dependencies: [
             "BerthImages", "BerthStore", "BerthRegistry", "BerthOCI", "BerthSystem", "BerthTestSupport",

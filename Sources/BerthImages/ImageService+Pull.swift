@@ -24,10 +24,11 @@ extension ImageService {
     /// HTTP Range request after feeding the saved bytes to the unpacker.
     @discardableResult
     public func pull(_ reference: String, platform: Platform? = nil,
+                     credentials: [String: RegistryCredentials] = [:],
                      progress: ProgressHandler? = nil) async throws -> StoredImage {
         let ref = try Reference(parsing: reference).withDefaultTag
         let matcher = platform.map { PlatformMatcher($0) } ?? .host
-        let client = await makeClient()
+        let client = await makeClient(extra: credentials)
         do {
             let image = try await pull(ref, matcher: matcher, explicit: platform != nil, client: client, progress: progress)
             try await client.shutdown()

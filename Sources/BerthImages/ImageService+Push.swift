@@ -9,7 +9,8 @@ extension ImageService {
     /// config, then the manifest as stored, so its digest is unchanged.
     /// The pushed digest becomes one of the image's RepoDigests.
     @discardableResult
-    public func push(_ reference: String, progress: ProgressHandler? = nil) async throws -> Digest {
+    public func push(_ reference: String, credentials: [String: RegistryCredentials] = [:],
+                     progress: ProgressHandler? = nil) async throws -> Digest {
         let ref = try Reference(parsing: reference).withDefaultTag
         guard ref.digest == nil else { throw BerthError.invalidArgument("push: give a tag, not a digest: \(reference)") }
         guard let record = try record(named: reference) else {
@@ -18,7 +19,7 @@ extension ImageService {
         let image = try image(record.labels[Labels.imageID] ?? reference)
         let manifestBytes = try store.content.read(image.manifestDescriptor.digest)
         progress?(PullProgress(status: "The push refers to repository [\(ref.repository.name)]"))
-        let client = await makeClient()
+        let client = await makeClient(extra: credentials)
         do {
             for blob in image.manifest.layers + [image.manifest.config] {
                 let id = blob.digest.short

@@ -38,10 +38,13 @@ public final class ImageService: @unchecked Sendable {
         self.init(store: try Store(root: root), registry: registry)
     }
 
-    /// A registry client with this service's credentials; shut it down after.
-    func makeClient() async -> RegistryClient {
+    /// A registry client with this service's credentials, and `extra` (one
+    /// request's, as the API's X-Registry-Auth) over them; shut it down after.
+    func makeClient(extra: [String: RegistryCredentials] = [:]) async -> RegistryClient {
         let client = RegistryClient(configuration: registry)
-        for (domain, credentials) in credentials { await client.setCredentials(credentials, for: domain) }
+        for (domain, credentials) in credentials.merging(extra, uniquingKeysWith: { $1 }) {
+            await client.setCredentials(credentials, for: domain)
+        }
         return client
     }
 

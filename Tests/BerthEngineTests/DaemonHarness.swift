@@ -3,9 +3,9 @@ import Glibc
 import XCTest
 
 /// A real `berth daemon` (the built binary) on a temporary socket, data root
-/// and exec root, with a busybox image made of Debian's busybox-static as a
-/// directory rootfs (imported into a real overlay snapshot by the daemon).
-/// Driven with the real docker CLI and docker-py.
+/// and exec root, with a busybox image made of Debian's busybox-static,
+/// written as a docker archive and `docker load`ed into the daemon's real
+/// image store at start. Driven with the real docker CLI and docker-py.
 final class DaemonHarness {
     let dir: String
     var socket: String { dir + "/s.sock" }
@@ -45,7 +45,8 @@ final class DaemonHarness {
         // Short: the monitor's attach socket path must fit sun_path.
         dir = "/tmp/be-" + UUID().uuidString.prefix(8).lowercased()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try Self.makeBusyboxImage(at: dataRoot + "/dir-images/busybox_latest")
+        try Self.makeBusyboxImage(at: dir + "/busybox-image")
+        try Self.makeDockerArchive(from: dir + "/busybox-image", tag: "busybox:latest", to: busyboxArchive)
         try Data("{}".utf8).write(to: URL(fileURLWithPath: dir + "/daemon.json"))
     }
 
@@ -81,8 +82,40 @@ final class DaemonHarness {
         return ["--runtime", r]
     }
 
-    /// Starts the daemon and waits for /_ping.
+    /// The busybox image as a docker archive (`docker load -i`).
+    var busyboxArchive: String { dir + "/busybox.tar" }
+    private var loaded = false
+
+    /// A one-layer docker archive (manifest.json, config, layer.tar) of a
+    /// directory image made by `makeBusyboxImage`, the config's diff ID set
+    /// to the layer's digest.
+    static func makeDockerArchive(from directory: String, tag: String, to archive: String) throws {
+        let staging = directory + "/archive"
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        let tar = try run(["/bin/tar", "--numeric-owner", "-C", directory + "/rootfs", "-cf", staging + "/layer.tar", "."])
+        guard tar.status == 0 else { throw HarnessError(message: "tar of the busybox rootfs failed: \(tar.stderr)") }
+        let sum = try run(["/usr/bin/sha256sum", staging + "/layer.tar"]).stdout.prefix(64)
+        var config = try String(contentsOfFile: directory + "/config.json", encoding: .utf8)
+        config = config.replacingOccurrences(of: "\"diff_ids\":[]", with: "\"diff_ids\":[\"sha256:\(sum)\"]")
+        try config.write(toFile: staging + "/config.json", atomically: true, encoding: .utf8)
+        try "[{\"Config\":\"config.json\",\"RepoTags\":[\"\(tag)\"],\"Layers\":[\"layer.tar\"]}]"
+            .write(toFile: staging + "/manifest.json", atomically: true, encoding: .utf8)
+        let pack = try run(["/bin/tar", "-C", staging, "-cf", archive, "manifest.json", "config.json", "layer.tar"])
+        guard pack.status == 0 else { throw HarnessError(message: "tar of the busybox archive failed: \(pack.stderr)") }
+    }
+
+    /// Starts the daemon, waits for /_ping and, the first time, loads busybox.
     func start(extra: [String] = []) throws {
+        try startDaemon(extra: extra)
+        if !loaded {
+            let load = try docker(["load", "-i", busyboxArchive])
+            guard load.status == 0 else { throw HarnessError(message: "docker load of busybox failed: \(load.stderr) \(logText())") }
+            loaded = true
+        }
+    }
+
+    /// Starts the daemon and waits for /_ping.
+    func startDaemon(extra: [String] = []) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.berth)
         process.arguments = ["daemon", "-H", host, "--data-root", dataRoot, "--exec-root", execRoot,
@@ -181,6 +214,12 @@ final class DaemonHarness {
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
     }
+}
+
+/// A harness step failed: the test fails (it is not skipped).
+struct HarnessError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }
 
 final class DataBox: @unchecked Sendable {

@@ -34,6 +34,12 @@ struct Daemon: ParsableCommand {
     @Option(name: .customLong("runtime"), help: "OCI runtime executable with runc's command line (default: berth runtime, else /usr/sbin/runc).")
     var runtime: String?
 
+    @Option(name: .customLong("registry-mirror"), help: "Preferred Docker registry mirror (repeatable), as dockerd's.")
+    var registryMirrors: [String] = []
+
+    @Option(name: .customLong("insecure-registry"), help: "Registry (host[:port] or CIDR) reached over plain HTTP or unverified TLS (repeatable); loopback always is.")
+    var insecureRegistries: [String] = []
+
     @Flag(name: [.customShort("D"), .long], help: "Debug logging (log level debug).")
     var debug = false
 

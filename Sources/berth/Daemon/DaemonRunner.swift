@@ -1,5 +1,7 @@
 import BerthAPI
 import BerthEngine
+import BerthImages
+import BerthRegistry
 import BerthStore
 import BerthSystem
 import Foundation
@@ -33,8 +35,8 @@ struct DaemonRunner {
             ?? OCIRuntime.defaultCommand(berthExecutable: executable, hasRuntimeCommand: hasRuntime)
         let runtime = OCIRuntime(command: command, stateRoot: settings.execRoot + "/runtime")
         let store = try Store(root: settings.dataRoot + "/store")
-        let images = DirectoryImages(root: settings.dataRoot + "/dir-images", store: store)
-        try FileManager.default.createDirectory(atPath: images.root, withIntermediateDirectories: true)
+        let imageService = makeImageService(store: store)
+        let images = StoreImages(service: imageService)
         let events = EventBus()
         let containers = try ContainerService(
             paths: .init(dataRoot: settings.dataRoot, execRoot: settings.execRoot), runtime: runtime,
@@ -47,7 +49,7 @@ struct DaemonRunner {
                             runtimeCommand: command, debug: settings.logLevel == .debug, labels: settings.labels),
             containers: containers, events: events)
         let adapter = ContainerBackendAdapter(service: containers)
-        let backends = Backends(system: system, containers: adapter, images: UnwiredImages(images: images),
+        let backends = Backends(system: system, containers: adapter, images: ImageServiceBackend(service: imageService),
                                 networks: UnwiredNetworks(), volumes: UnwiredVolumes(), exec: adapter, build: UnwiredBuild())
         var servers: [APIServer] = []
         for socket in settings.sockets {
@@ -62,6 +64,17 @@ struct DaemonRunner {
         await waitForTermination()
         logger.info("shutting down; containers keep running")
         for server in servers { try? await server.shutdown() }
+    }
+
+    /// The image store over the daemon's store, with dockerd's registry
+    /// settings; credentials come only from each request's X-Registry-Auth
+    /// (dockerd reads no config.json), and `rmi` asks the containers'
+    /// rootfs snapshots who uses an image.
+    func makeImageService(store: Store) -> ImageService {
+        let registry = RegistryConfiguration(insecureRegistries: settings.insecureRegistries,
+                                             mirrors: settings.registryMirrors, credentials: nil,
+                                             userAgent: "berth/\(Berth.engineVersion)")
+        return ImageService(store: store, registry: registry, usage: ContainerImageUsage(snapshotter: store.snapshotter))
     }
 
     /// Waits for SIGTERM or SIGINT.

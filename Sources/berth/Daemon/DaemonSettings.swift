@@ -5,7 +5,8 @@ import Logging
 
 /// The daemon's configuration: flags over daemon.json (dockerd's keys:
 /// "hosts", "data-root", "exec-root", "pidfile", "log-level", "debug",
-/// "labels", "default-runtime" with "runtimes", "log-opts"). As dockerd, a
+/// "labels", "default-runtime" with "runtimes", "log-opts", "registry-mirrors",
+/// "insecure-registries"). As dockerd, a
 /// setting given both as a flag and in the file is an error.
 struct DaemonSettings: Sendable {
     static let defaultConfigFile = "/etc/berth/daemon.json"
@@ -19,6 +20,8 @@ struct DaemonSettings: Sendable {
     var runtime: String?
     var labels: [String]
     var logOptions: [String: String]
+    var registryMirrors: [String] = []
+    var insecureRegistries: [String] = []
 
     static func resolve(_ flags: Daemon) throws -> DaemonSettings {
         var file: [String: Any] = [:]
@@ -31,7 +34,8 @@ struct DaemonSettings: Sendable {
             throw BerthError.notFound("unable to configure the daemon with file \(flags.configFile): no such file")
         }
         let known: Set<String> = ["hosts", "data-root", "exec-root", "pidfile", "log-level", "debug", "labels",
-                                  "default-runtime", "runtimes", "log-opts", "log-driver", "live-restore"]
+                                  "default-runtime", "runtimes", "log-opts", "log-driver", "live-restore",
+                                  "registry-mirrors", "insecure-registries"]
         if let unknown = file.keys.sorted().first(where: { !known.contains($0) }) {
             throw BerthError.invalidArgument("the following directives don't match any configuration option: \(unknown)")
         }
@@ -60,6 +64,14 @@ struct DaemonSettings: Sendable {
         guard conflicts.isEmpty else {
             throw BerthError.invalidArgument("the following directives are specified both as a flag and in the configuration file: \(conflicts.joined(separator: ", "))")
         }
+        let mirrors = pick(flags.registryMirrors.isEmpty ? nil : flags.registryMirrors, "registry-mirrors") ?? []
+        let insecure = pick(flags.insecureRegistries.isEmpty ? nil : flags.insecureRegistries, "insecure-registries") ?? []
+        guard conflicts.isEmpty else {
+            throw BerthError.invalidArgument("the following directives are specified both as a flag and in the configuration file: \(conflicts.joined(separator: ", "))")
+        }
+        for mirror in mirrors where !(mirror.hasPrefix("http://") || mirror.hasPrefix("https://")) {
+            throw BerthError.invalidArgument("invalid mirror: unsupported scheme \"\(mirror)\" in \"\(mirror)\": must use either 'https://' or 'http://'")
+        }
         let levels: [String: Logger.Level] = ["debug": .debug, "info": .info, "warn": .warning, "error": .error, "fatal": .critical]
         guard let level = levels[levelText] else {
             throw BerthError.invalidArgument("unable to parse logging level: \(levelText)")
@@ -73,7 +85,8 @@ struct DaemonSettings: Sendable {
         return DaemonSettings(sockets: sockets, dataRoot: absolute(dataRoot), execRoot: absolute(execRoot),
                               pidfile: absolute(pidfile), logLevel: level, runtime: runtime,
                               labels: file["labels"] as? [String] ?? [],
-                              logOptions: file["log-opts"] as? [String: String] ?? [:])
+                              logOptions: file["log-opts"] as? [String: String] ?? [:],
+                              registryMirrors: mirrors, insecureRegistries: insecure)
     }
 
     static func absolute(_ path: String) -> String {
