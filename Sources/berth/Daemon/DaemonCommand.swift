@@ -34,6 +34,12 @@ struct Daemon: ParsableCommand {
     @Option(name: .customLong("runtime"), help: "OCI runtime executable with runc's command line (default: berth runtime, else /usr/sbin/runc).")
     var runtime: String?
 
+    @Option(name: [.customShort("b"), .customLong("bridge")], help: "Bridge device of the default network (default berth0).")
+    var bridge: String?
+
+    @Option(name: .customLong("bip"), help: "Gateway address and prefix of the default bridge (e.g. 172.18.0.1/16).")
+    var bip: String?
+
     @Flag(name: [.customShort("D"), .long], help: "Debug logging (log level debug).")
     var debug = false
 
