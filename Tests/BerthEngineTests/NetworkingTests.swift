@@ -8,8 +8,8 @@ final class NetworkingTests: XCTestCase {
     var cleanups: [() -> Void] = []
 
     override func setUpWithError() throws {
-        daemon = try DaemonHarness()
         guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/nft") else { throw XCTSkip("nft missing: install nftables") }
+        daemon = try DaemonHarness()
         try daemon.start()
     }
 

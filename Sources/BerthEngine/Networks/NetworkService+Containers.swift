@@ -98,7 +98,7 @@ extension NetworkService {
             if !userNetworks.isEmpty {
                 let embedded = ResolvConf.forEmbeddedResolver(host: hostResolv, overrides: overrides)
                 resolv = embedded.content
-                container.dnsUpstreams = embedded.upstreams.map(\.address)
+                container.dnsUpstreams = embedded.upstreams.map { $0.address }
             }
             state.containers[id] = container
             do {

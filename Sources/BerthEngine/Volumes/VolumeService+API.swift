@@ -5,7 +5,11 @@ import Foundation
 extension VolumeService: VolumeBackend {
     public func volumeList(filters: Filters) async throws -> VolumeListResponse {
         try filters.validate(allowed: ["dangling", "driver", "label", "name"])
-        return lock.withLock {
+        return list(filters)
+    }
+
+    func list(_ filters: Filters) -> VolumeListResponse {
+        lock.withLock {
             let volumes = all().filter { meta in
                 if case let names = filters.values("name"), !names.isEmpty, !names.contains(where: { meta.name.contains($0) }) { return false }
                 if case let drivers = filters.values("driver"), !drivers.isEmpty, !drivers.contains("local") { return false }
@@ -21,6 +25,10 @@ extension VolumeService: VolumeBackend {
     }
 
     public func volumeCreate(_ options: VolumeCreateOptions) async throws -> Volume {
+        try create(options)
+    }
+
+    func create(_ options: VolumeCreateOptions) throws -> Volume {
         try lock.withLock {
             describe(try createLocked(name: options.name, driver: options.driver, options: options.driverOpts ?? [:],
                                       labels: options.labels ?? [:]))
@@ -28,6 +36,10 @@ extension VolumeService: VolumeBackend {
     }
 
     public func volumeInspect(_ name: String) async throws -> Volume {
+        try inspect(name)
+    }
+
+    func inspect(_ name: String) throws -> Volume {
         try lock.withLock {
             guard let meta = meta(name) else { throw BerthError.notFound("get \(name): no such volume") }
             return describe(meta)
@@ -35,6 +47,10 @@ extension VolumeService: VolumeBackend {
     }
 
     public func volumeRemove(_ name: String, force: Bool) async throws {
+        try remove(name, force: force)
+    }
+
+    func remove(_ name: String, force: Bool) throws {
         try lock.withLock { try removeLocked(name, force: force) }
     }
 
@@ -42,6 +58,10 @@ extension VolumeService: VolumeBackend {
     /// volume with the filter `all=true`.
     public func volumesPrune(filters: Filters) async throws -> VolumePruneResponse {
         try filters.validate(allowed: ["all", "label", "label!"])
+        return prune(filters)
+    }
+
+    func prune(_ filters: Filters) -> VolumePruneResponse {
         let everything = filters.values("all").contains { $0 == "true" || $0 == "1" }
         return lock.withLock {
             var deleted: [String] = []

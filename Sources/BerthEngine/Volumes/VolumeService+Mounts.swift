@@ -149,7 +149,9 @@ extension VolumeService {
             }
             unmountIfMounted(meta.name)
             let joined = data.joined(separator: ",")
-            guard mount(device, dataPath(meta.name), type, flags, joined.isEmpty ? nil : joined) == 0 else {
+            let target = dataPath(meta.name)
+            let rc = joined.isEmpty ? mount(device, target, type, flags, nil) : mount(device, target, type, flags, joined)
+            guard rc == 0 else {
                 throw BerthError(SystemError("mount \(type) \(device)", path: dataPath(meta.name), errno: errno),
                                  while: "mount volume \(meta.name)")
             }
