@@ -85,6 +85,8 @@ public final class NetworkService: @unchecked Sendable {
                                                      "com.docker.network.bridge.default_bridge": "true"],
                                            ipamConfig: [IPAMConfig(subnet: subnet.description, gateway: gateway.description)],
                                            isDefault: true)
+        // Made at once, so its route keeps a daemon started next from picking the same subnet.
+        try BridgeDriver.ensureBridge(bridge)
         try state.save(statePath)
     }
 
