@@ -23,7 +23,7 @@ final class WebDBExampleTests: XCTestCase {
         func get(_ query: String) throws -> String {
             var last = ""
             for _ in 0..<50 {
-                let result = try DaemonHarness.run(["/bin/busybox", "wget", "-T", "3", "-qO-", "http://127.0.0.1:18090/cgi-bin/kv?\(query)"])
+                let result = try DaemonHarness.run(["/usr/bin/curl", "-fsS", "-m", "3", "http://127.0.0.1:18090/cgi-bin/kv?\(query)"])
                 if result.status == 0 { return result.stdout }
                 last = result.stderr
                 usleep(200_000)

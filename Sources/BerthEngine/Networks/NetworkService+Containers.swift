@@ -31,10 +31,13 @@ extension NetworkService {
             if kind == "bridge" {
                 let primary = try state.lookup(mode)
                 var names = [mode]
-                names += (networking?.endpointsConfig ?? [:]).keys.filter { $0 != mode && $0 != primary.id }.sorted()
+                // The CLI names the default network "default" in EndpointsConfig.
+                let same = { (key: String) in key == mode || key == primary.id || key == primary.name || (primary.isDefault && key == "default") }
+                names += (networking?.endpointsConfig ?? [:]).keys.filter { !same($0) }.sorted()
                 for term in names {
                     let network = try state.lookup(term)
                     let endpoint = networking?.endpointsConfig?[term] ?? networking?.endpointsConfig?[network.name]
+                        ?? (network.id == primary.id ? networking?.endpointsConfig?.first(where: { same($0.key) })?.value : nil)
                     let request = ContainerNetworking.Request(aliases: endpoint?.aliases ?? [],
                                                               ipv4Address: endpoint?.ipamConfig?.iPv4Address.flatMap { $0.isEmpty ? nil : $0 },
                                                               macAddress: endpoint?.macAddress.flatMap { $0.isEmpty ? nil : $0 })
