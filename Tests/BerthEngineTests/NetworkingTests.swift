@@ -185,4 +185,25 @@ final class NetworkingTests: XCTestCase {
         XCTAssertNotEqual(try Self.sh("nft list table ip berth-\(daemon.bridge)").status, 0, "nft table left")
         XCTAssertEqual(try Self.sh("ip -o link show type veth | wc -l").stdout, before, "veths left")
     }
+
+    func testRulesAndLinksOfContainersThatDiedDuringACrashGoAtStart() throws {
+        let before = try Self.sh("ip -o link show type veth | wc -l").stdout
+        _ = try ok(["run", "-d", "--name", "svc", "-p", "18082:80", "busybox", "httpd", "-f", "-p", "80"])
+        let pid = Int32(try ok(["inspect", "-f", "{{.State.Pid}}", "svc"])) ?? 0
+        XCTAssertGreaterThan(pid, 0)
+        XCTAssertTrue(try Self.sh("nft list table ip berth-\(daemon.bridge)").stdout.contains("dport 18082"))
+        // The daemon dies without cleaning up; then the container dies too.
+        kill(daemon.process!.processIdentifier, SIGKILL)
+        daemon.process!.waitUntilExit()
+        kill(pid, SIGKILL)
+        for _ in 0..<50 where kill(pid, 0) == 0 { usleep(100_000) }
+        try daemon.start()
+        XCTAssertTrue(try ok(["ps", "-a", "--format", "{{.Status}}"]).hasPrefix("Exited"))
+        XCTAssertFalse(try Self.sh("nft list table ip berth-\(daemon.bridge)").stdout.contains("dport 18082"), "stale DNAT rule")
+        XCTAssertEqual(try Self.sh("ip -o link show type veth | wc -l").stdout, before, "stale veth")
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: daemon.execRoot + "/netns")) ?? [], [], "stale netns file")
+        // It starts again with its port.
+        _ = try ok(["start", "svc"])
+        XCTAssertTrue(try Self.sh("nft list table ip berth-\(daemon.bridge)").stdout.contains("dport 18082"))
+    }
 }
