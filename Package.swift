@@ -62,7 +62,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "BerthEngine", dependencies: [
-            "BerthSystem", "BerthOCI", "BerthStore", "BerthRegistry", "BerthImages",
+            "BerthSystem", "BerthOCI", "BerthStore", "BerthRegistry", "BerthImages", "BerthNetwork",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "BerthAPI", dependencies: [

@@ -12,6 +12,8 @@ final class DaemonHarness {
     var dataRoot: String { dir + "/data" }
     var execRoot: String { dir + "/exec" }
     var host: String { "unix://" + socket }
+    /// The default network's bridge: one per daemon, so daemons side by side never share one.
+    var bridge: String { "bt" + dir.suffix(8) }
     private(set) var process: Process?
     private(set) var daemonLog: String { get { dir + "/daemon.log" } set {} }
 
@@ -120,7 +122,7 @@ final class DaemonHarness {
         process.executableURL = URL(fileURLWithPath: Self.berth)
         process.arguments = ["daemon", "-H", host, "--data-root", dataRoot, "--exec-root", execRoot,
                              "--pidfile", dir + "/berth.pid", "--config-file", dir + "/daemon.json",
-                             "--log-level", "debug"] + Self.runtimeFlags + extra
+                             "--log-level", "debug", "--bridge", bridge] + Self.runtimeFlags + extra
         FileManager.default.createFile(atPath: daemonLog, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: daemonLog))
         log.seekToEndOfFile()

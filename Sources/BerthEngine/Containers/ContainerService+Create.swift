@@ -52,8 +52,10 @@ extension ContainerService {
         do {
             let mounts = try await images.prepareRootfs(key: "container-\(id)", imageID: image.id)
             try DurableFile.write(directory + "/rootfs-mounts.json", Array(JSONEncoder().encode(mounts)))
+            try prepareAttachments(record, request: request, imageVolumes: (image.config.config?.volumes ?? [:]).keys.sorted())
             try db.insert(record)
         } catch {
+            forgetAttachments(id, removeVolumes: true)
             try? await images.removeRootfs(key: "container-\(id)")
             try? FileManager.default.removeItem(atPath: directory)
             throw error

@@ -39,7 +39,7 @@ extension ContainerService {
         r.execIDs = record.execIDs.isEmpty ? nil : record.execIDs
         r.hostConfig = record.hostConfig
         r.graphDriver = DriverData(name: "overlay2", data: graphData(record.id))
-        r.mounts = []
+        r.mounts = volumes?.mountPoints(containerID: record.id) ?? []
         r.config = record.config
         r.networkSettings = networkSettings(record)
         return r
@@ -58,6 +58,9 @@ extension ContainerService {
     }
 
     func networkSettings(_ record: ContainerRecord) -> NetworkSettings {
+        if let network {
+            return network.networkSettings(containerID: record.id, exposed: (record.config.exposedPorts ?? [:]).keys.sorted())
+        }
         var settings = NetworkSettings()
         settings.bridge = ""
         settings.sandboxID = ""
@@ -127,7 +130,12 @@ extension ContainerService {
         s.status = record.humanStatus()
         s.hostConfig = .init(networkMode: record.hostConfig.networkMode ?? "bridge", annotations: nil)
         s.networkSettings = .init(networks: [:])
-        s.mounts = []
+        s.mounts = volumes?.mountPoints(containerID: record.id) ?? []
+        if let network {
+            let (ports, networks) = network.summary(containerID: record.id)
+            s.ports = ports
+            s.networkSettings = .init(networks: Dictionary(networks.map { ($0, EndpointSettings()) }, uniquingKeysWith: { a, _ in a }))
+        }
         return s
     }
 

@@ -28,6 +28,7 @@ extension ContainerService {
                 try? save(failed)
             }
             try? await runtime.delete(record.id)
+            stopAttachments(record.id)
             unmountRootfs(record.id)
             for waiter in pendingAttaches.removeValue(forKey: record.id) ?? [] { waiter.fulfill(nil) }
             if let berth = error as? BerthError, berth.code == .internalError {
@@ -46,9 +47,13 @@ extension ContainerService {
         try FileManager.default.createDirectory(atPath: files.directory, withIntermediateDirectories: true)
         try? await runtime.delete(id)
         try mountRootfs(id)
-        let etc = try writeEtcFiles(record)
-        let spec = try SpecBuilder(record: record, rootfs: paths.rootfs(id), etcFiles: etc,
-                                   cgroupsPath: "\(cgroupParent)/\(id)").build()
+        let attached = try startAttachments(record)
+        let etc = try attached?.etcFiles ?? writeEtcFiles(record)
+        var builder = SpecBuilder(record: record, rootfs: paths.rootfs(id), etcFiles: etc,
+                                  cgroupsPath: "\(cgroupParent)/\(id)")
+        builder.networkNamespacePath = attached?.namespacePath
+        builder.volumeMounts = attached?.mounts ?? []
+        let spec = try builder.build()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try DurableFile.write(paths.bundle(id) + "/config.json", Array(encoder.encode(spec)), mode: 0o600)
@@ -118,6 +123,7 @@ extension ContainerService {
         if exit == nil { record.error = "the container's monitor ended without recording an exit status" }
         try? save(record)
         try? await runtime.delete(id)
+        stopAttachments(id)
         unmountRootfs(id)
         emit("die", record, extra: ["exitCode": String(record.exitCode)])
         for waiter in exitWaiters.removeValue(forKey: id) ?? [] { waiter.fulfill(record.exitCode) }

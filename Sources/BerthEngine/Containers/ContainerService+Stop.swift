@@ -129,6 +129,7 @@ extension ContainerService {
         try? await runtime.delete(record.id)
         unmountRootfs(record.id)
         try await images.removeRootfs(key: "container-\(record.id)")
+        forgetAttachments(record.id, removeVolumes: options.removeVolumes)
         try? FileManager.default.removeItem(atPath: paths.monitor(record.id).directory)
         try? FileManager.default.removeItem(atPath: paths.container(record.id))
         try db.delete(record.id)
@@ -178,6 +179,7 @@ extension ContainerService {
         let old = record.name
         record.name = target
         try save(record)
+        network?.rename(containerID: record.id, to: target)
         emit("rename", record, extra: ["oldName": "/" + old])
     }
 
@@ -198,6 +200,9 @@ extension ContainerService {
             }
             await exited(record.id)
         }
+        // Links, rules and DNS of containers that died meanwhile go; the
+        // firewall table is rewritten for the ones still running.
+        try? network?.reconcile(running: runningIDs())
         for record in records.values where !record.isRunning && record.hasBeenStarted && !record.manuallyStopped {
             let policy = record.hostConfig.restartPolicy?.name ?? "no"
             if policy == "always" || policy == "unless-stopped" {

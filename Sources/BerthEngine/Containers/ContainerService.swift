@@ -54,6 +54,9 @@ public actor ContainerService {
     /// Containers being started, stopped or removed (one operation at a time).
     var busy: Set<String> = []
     var execs: [String: ExecRecord] = [:]
+    /// Networks and volumes (`wire`); nil: loopback only, no volumes.
+    var network: NetworkService?
+    var volumes: VolumeService?
 
     public init(paths: Paths, runtime: OCIRuntime, berthExecutable: String, images: any ContainerImages,
                 events: EventBus, cgroupParent: String = "/berth", defaultLogOptions: [String: String] = [:]) throws {

@@ -12,6 +12,10 @@ struct SpecBuilder {
     /// Container files bind-mounted over /etc (hostname, hosts, resolv.conf).
     var etcFiles: [(destination: String, source: String)]
     var cgroupsPath: String
+    /// The network namespace file to join (BerthNetwork made it); nil: a new one.
+    var networkNamespacePath: String? = nil
+    /// Volumes, binds and --mount tmpfs (VolumeService), after docker's defaults.
+    var volumeMounts: [RuntimeSpec.Mount] = []
 
     /// moby's `oci.DefaultSpec` masked paths.
     static let maskedPaths = [
@@ -65,9 +69,9 @@ struct SpecBuilder {
         if host.pidMode != "host" { result.append(.init(type: "pid")) }
         if host.ipcMode != "host" { result.append(.init(type: "ipc")) }
         if host.utsMode != "host" { result.append(.init(type: "uts")) }
-        // Until BerthNetwork is wired, a container gets its own network
-        // namespace with only loopback ("none"), or the host's ("host").
-        if host.networkMode != "host" { result.append(.init(type: "network")) }
+        // The namespace BerthNetwork plumbed (bridge networks, container:),
+        // else a new one with only loopback ("none"), or the host's ("host").
+        if host.networkMode != "host" { result.append(.init(type: "network", path: networkNamespacePath)) }
         if host.cgroupnsMode == "private" { result.append(.init(type: "cgroup")) }
         return result
     }
@@ -93,7 +97,7 @@ struct SpecBuilder {
             if !options.isEmpty { opts += options.split(separator: ",").map(String.init) }
             result.append(.init(destination: destination, type: "tmpfs", source: "tmpfs", options: opts))
         }
-        return result
+        return result + volumeMounts
     }
 
     func resources(privileged: Bool) throws -> RuntimeSpec.Resources {

@@ -40,6 +40,12 @@ struct Daemon: ParsableCommand {
     @Option(name: .customLong("insecure-registry"), help: "Registry (host[:port] or CIDR) reached over plain HTTP or unverified TLS (repeatable); loopback always is.")
     var insecureRegistries: [String] = []
 
+    @Option(name: [.customShort("b"), .customLong("bridge")], help: "Bridge device of the default network (default berth0).")
+    var bridge: String?
+
+    @Option(name: .customLong("bip"), help: "Gateway address and prefix of the default bridge (e.g. 172.18.0.1/16).")
+    var bip: String?
+
     @Flag(name: [.customShort("D"), .long], help: "Debug logging (log level debug).")
     var debug = false
 

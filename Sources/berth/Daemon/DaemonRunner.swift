@@ -42,6 +42,10 @@ struct DaemonRunner {
             paths: .init(dataRoot: settings.dataRoot, execRoot: settings.execRoot), runtime: runtime,
             berthExecutable: executable, images: images, events: events,
             defaultLogOptions: settings.logOptions)
+        let network = try NetworkService(settings: .init(dataRoot: settings.dataRoot, execRoot: settings.execRoot,
+                                                         bridgeName: settings.bridge, bip: settings.bip))
+        let volumes = try VolumeService(dataRoot: settings.dataRoot)
+        await containers.wire(network: network, volumes: volumes)
         await containers.restore()
 
         let system = SystemService(
@@ -50,7 +54,8 @@ struct DaemonRunner {
             containers: containers, events: events)
         let adapter = ContainerBackendAdapter(service: containers)
         let backends = Backends(system: system, containers: adapter, images: ImageServiceBackend(service: imageService),
-                                networks: UnwiredNetworks(), volumes: UnwiredVolumes(), exec: adapter, build: UnwiredBuild())
+                                networks: NetworkBackendAdapter(service: network, containers: containers), volumes: volumes,
+                                exec: adapter, build: UnwiredBuild())
         var servers: [APIServer] = []
         for socket in settings.sockets {
             try FileManager.default.createDirectory(atPath: (socket as NSString).deletingLastPathComponent,
@@ -64,6 +69,8 @@ struct DaemonRunner {
         await waitForTermination()
         logger.info("shutting down; containers keep running")
         for server in servers { try? await server.shutdown() }
+        // With no container left running, bridges and the nft table go too.
+        network.shutdown(anyRunning: !(await containers.runningIDs()).isEmpty)
     }
 
     /// The image store over the daemon's store, with dockerd's registry

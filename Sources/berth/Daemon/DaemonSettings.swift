@@ -22,6 +22,9 @@ struct DaemonSettings: Sendable {
     var logOptions: [String: String]
     var registryMirrors: [String] = []
     var insecureRegistries: [String] = []
+    /// The default network's bridge device and gateway/prefix (dockerd's --bridge, --bip).
+    var bridge = "berth0"
+    var bip: String?
 
     static func resolve(_ flags: Daemon) throws -> DaemonSettings {
         var file: [String: Any] = [:]
@@ -35,7 +38,7 @@ struct DaemonSettings: Sendable {
         }
         let known: Set<String> = ["hosts", "data-root", "exec-root", "pidfile", "log-level", "debug", "labels",
                                   "default-runtime", "runtimes", "log-opts", "log-driver", "live-restore",
-                                  "registry-mirrors", "insecure-registries"]
+                                  "registry-mirrors", "insecure-registries", "bridge", "bip"]
         if let unknown = file.keys.sorted().first(where: { !known.contains($0) }) {
             throw BerthError.invalidArgument("the following directives don't match any configuration option: \(unknown)")
         }
@@ -82,11 +85,22 @@ struct DaemonSettings: Sendable {
             }
             return String(host.dropFirst(7))
         }
-        return DaemonSettings(sockets: sockets, dataRoot: absolute(dataRoot), execRoot: absolute(execRoot),
+        let bridge = pick(flags.bridge, "bridge") ?? "berth0"
+        guard !bridge.isEmpty, bridge.utf8.count <= 15, bridge.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            throw BerthError.invalidArgument("invalid bridge name \"\(bridge)\": up to 15 letters, digits, - or _")
+        }
+        let bip = pick(flags.bip, "bip")
+        guard conflicts.isEmpty else {
+            throw BerthError.invalidArgument("the following directives are specified both as a flag and in the configuration file: \(conflicts.joined(separator: ", "))")
+        }
+        var settings = DaemonSettings(sockets: sockets, dataRoot: absolute(dataRoot), execRoot: absolute(execRoot),
                               pidfile: absolute(pidfile), logLevel: level, runtime: runtime,
                               labels: file["labels"] as? [String] ?? [],
                               logOptions: file["log-opts"] as? [String: String] ?? [:],
                               registryMirrors: mirrors, insecureRegistries: insecure)
+        settings.bridge = bridge
+        settings.bip = bip
+        return settings
     }
 
     static func absolute(_ path: String) -> String {
