@@ -30,14 +30,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-bash examples/web-db/build-images.sh "$work/data"
 echo '{}' > "$work/daemon.json"
-runtime=(); [ -x /usr/sbin/runc ] && runtime=(--runtime /usr/sbin/runc)
 "$berth" daemon -H "$DOCKER_HOST" --data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/berth.pid" \
-  --config-file "$work/daemon.json" --bridge berthdemo0 "${runtime[@]}" > "$work/daemon.log" 2>&1 &
+  --config-file "$work/daemon.json" --bridge berthdemo0 > "$work/daemon.log" 2>&1 &
 daemon_pid=$!
 for _ in $(seq 100); do docker version >/dev/null 2>&1 && break; sleep 0.1; done
 docker version --format 'docker CLI {{.Client.Version}} → berth {{.Server.Version}}'
+bash examples/web-db/build-images.sh "$work/images" --load
 
 PORT="$PORT" bash examples/web-db/run.sh
 docker ps --format 'table {{.Names}}\t{{.Image}}\t{{.Status}}\t{{.Ports}}'

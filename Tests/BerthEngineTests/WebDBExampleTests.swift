@@ -12,10 +12,10 @@ final class WebDBExampleTests: XCTestCase {
         let daemon = try DaemonHarness()
         defer { daemon.tearDown() }
         let example = Self.repo + "/examples/web-db"
-        let build = try DaemonHarness.run(["/bin/bash", example + "/build-images.sh", daemon.dataRoot])
-        XCTAssertEqual(build.status, 0, build.stderr)
         try daemon.start()
         let env = ["DOCKER_HOST": daemon.host, "DOCKER_CONFIG": daemon.dir + "/docker-config", "PORT": "18090"]
+        let build = try DaemonHarness.run(["/bin/bash", example + "/build-images.sh", daemon.dir + "/images", "--load"], environment: env)
+        XCTAssertEqual(build.status, 0, build.stderr + build.stdout)
         let run = try DaemonHarness.run(["/bin/bash", example + "/run.sh"], environment: env)
         XCTAssertEqual(run.status, 0, run.stderr + daemon.logText())
         defer { _ = try? DaemonHarness.run(["/bin/bash", example + "/cleanup.sh"], environment: env) }

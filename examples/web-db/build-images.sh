@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Builds the example's two images offline, from Debian's busybox-static, as
-# directory images in a berth data root (<data-root>/dir-images/<name>_<tag>:
-# rootfs/ + config.json, what DirectoryImages serves): web-db-web:latest and
-# web-db-kv:latest. Usage: build-images.sh DATA_ROOT
+# one-layer docker archives (what `docker save` writes: manifest.json, the
+# config, layer.tar): OUT_DIR/web-db-kv.tar and OUT_DIR/web-db-web.tar,
+# tagged web-db-kv:latest and web-db-web:latest. With --load they are then
+# loaded with `docker load` into the daemon DOCKER_HOST points at.
+#   Usage: build-images.sh OUT_DIR [--load]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="${1:?usage: build-images.sh DATA_ROOT}/dir-images"
+out="${1:?usage: build-images.sh OUT_DIR [--load]}"
+load="${2:-}"
+root="$out/build"
 busybox=/bin/busybox
 [ -x "$busybox" ] || { echo "busybox-static missing (apt-get install busybox-static)" >&2; exit 1; }
 
@@ -43,4 +47,21 @@ cat > "$web/config.json" <<'JSON'
            "ExposedPorts":{"80/tcp":{}},"Labels":{"org.example":"web-db-web"}},
  "rootfs":{"type":"layers","diff_ids":[]}}
 JSON
-echo "built web-db-kv:latest and web-db-web:latest under $root"
+# archive NAME DIR: DIR/rootfs as the layer, DIR/config.json with its diff ID.
+archive() {
+  local name="$1" dir="$2" staging="$2/archive"
+  rm -rf "$staging"; mkdir -p "$staging"
+  tar --numeric-owner -C "$dir/rootfs" -cf "$staging/layer.tar" .
+  local sum; sum=$(sha256sum "$staging/layer.tar" | cut -c1-64)
+  sed "s/\"diff_ids\":\[\]/\"diff_ids\":[\"sha256:$sum\"]/" "$dir/config.json" > "$staging/config.json"
+  printf '[{"Config":"config.json","RepoTags":["%s:latest"],"Layers":["layer.tar"]}]' "$name" > "$staging/manifest.json"
+  tar -C "$staging" -cf "$out/$name.tar" manifest.json config.json layer.tar
+}
+archive web-db-kv "$kv"
+archive web-db-web "$web"
+rm -rf "$root"
+echo "built $out/web-db-kv.tar and $out/web-db-web.tar"
+if [ "$load" = "--load" ]; then
+  docker load -i "$out/web-db-kv.tar"
+  docker load -i "$out/web-db-web.tar"
+fi
