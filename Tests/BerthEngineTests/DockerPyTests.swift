@@ -67,6 +67,27 @@ final class DockerPyTests: XCTestCase {
         """)
     }
 
+    /// docker-py reads the 101 head through http.client's buffered reader and
+    /// then the raw socket: output that arrives together with the head is
+    /// lost. The daemon must write the head before the exec runs (as dockerd
+    /// does), and record the exit code before the stream ends. Before the
+    /// fix about 1 in 4 of these came back b'' (tty) or with exit code 0.
+    func testExecRunBackToBackKeepsOutputAndExitCode() throws {
+        try check("""
+        c = client.containers.run('busybox', ['sleep', '300'], detach=True, name='burst')
+        for i in range(24):
+            code, out = c.exec_run('tty', tty=True)
+            assert (code, out) == (0, b'/dev/pts/0\\r\\n'), (i, code, out)
+            code, out = c.exec_run(['sh', '-c', 'echo x; exit 4'])
+            assert (code, out) == (4, b'x\\n'), (i, code, out)
+        # Past the head a launch failure can only go to the stream (dockerd).
+        code, out = c.exec_run('no-such-program', tty=True)
+        assert code == 126 and b'OCI runtime exec failed' in out and b'no-such-program' in out, (code, out)
+        c.remove(force=True)
+        print('OK')
+        """)
+    }
+
     func testAttachSendsStdinAndReceivesOutput() throws {
         try check("""
         created = client.api.create_container('busybox', ['sh', '-c', 'read line; echo got:$line; echo err:$line >&2'],

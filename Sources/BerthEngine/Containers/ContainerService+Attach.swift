@@ -38,9 +38,11 @@ extension ContainerService {
     }
 
     /// Copies the client's bytes to the process's stdin and the process's
-    /// output to the client until the monitor reports the exit.
+    /// output to the client until the monitor reports the exit. `beforeClose`
+    /// runs before the client sees the end of the stream (a client inspects
+    /// the exit code as soon as it does).
     static func pump(monitor: MonitorConnection, client: any HijackedConnection, stdin: Bool, stdout: Bool, stderr: Bool,
-                     tty: Bool, closeStdinAtEOF: Bool) async throws {
+                     tty: Bool, closeStdinAtEOF: Bool, beforeClose: @Sendable () async -> Void = {}) async throws {
         let input = Task {
             guard stdin else { return }
             do {
@@ -61,6 +63,7 @@ extension ContainerService {
                 break
             }
         }
+        await beforeClose()
         await client.close()
     }
 

@@ -51,6 +51,11 @@ extension ContainerService {
         try DurableFile.write(files.directory + "/process.json", Array(encoder.encode(process)), mode: 0o600)
         let command = runtime.execArguments(id: container.id, processFile: files.directory + "/process.json", pidFile: files.pidFile,
                                             consoleSocket: tty ? files.consoleSocket : nil, log: files.runtimeLog)
+        // Attached: the 101/200 head goes out before the process runs, as
+        // dockerd does. A client reading the head through a buffered reader
+        // (docker-py: http.client, then the raw socket) would otherwise take
+        // output sent right behind it into that buffer and never see it.
+        let client = try await connection?.hijack(multiplexed: !tty)
         let pid: Int32
         let monitor: MonitorConnection?
         do {
@@ -60,11 +65,16 @@ extension ContainerService {
         } catch {
             execs[id]?.running = false
             execs[id]?.exitCode = 126
-            throw BerthError(.internalError, "OCI runtime exec failed: \(error)")
+            let failure = BerthError(.internalError, "OCI runtime exec failed: \(error)")
+            guard let client else { throw failure }
+            // Too late for a status: the message goes to the stream (dockerd).
+            try? await client.write(Array("\(failure.message)\r\n".utf8), stream: .stdout)
+            await client.close()
+            return
         }
         execs[id]?.pid = Int(pid)
         emit("exec_start: \((exec.config.cmd ?? []).joined(separator: " "))", container, extra: ["execID": id])
-        guard let connection else {
+        guard let client else {
             // Detached: record the exit when the monitor ends.
             Task.detached { [weak self] in
                 if let monitor { for await _ in monitor.frames() {} }
@@ -72,15 +82,18 @@ extension ContainerService {
             }
             return
         }
-        let client = try await connection.hijack(multiplexed: !tty)
         if let monitor {
             try await Self.pump(monitor: monitor, client: client, stdin: exec.config.attachStdin ?? false,
                                 stdout: exec.config.attachStdout ?? true, stderr: exec.config.attachStderr ?? true,
-                                tty: tty, closeStdinAtEOF: true)
+                                tty: tty, closeStdinAtEOF: true) { [weak self] in
+                // Recorded before the stream ends: docker and docker-py
+                // inspect the exit code right after it.
+                await self?.execExited(id, files: files)
+            }
         } else {
+            await execExited(id, files: files)
             await client.close()
         }
-        await execExited(id, files: files)
     }
 
     func execExited(_ id: String, files: MonitorLauncher.Files) async {
