@@ -2,7 +2,9 @@
 # Container start latency with networking: berth with a bridge network and
 # a published port vs `--network none`, and dockerd (Debian's docker.io, on
 # its own data root and socket) with `docker run --rm -p 8080:80`, runs
-# alternating, medians and ratios printed.
+# alternating, medians and ratios printed. dockerd runs with --iptables=false
+# (docker-proxy publishes the port) so that it leaves no chains in the
+# host's iptables; with its NAT rules it would only be slower.
 # Usage: sudo bash bench/network-start.sh [RUNS] [BERTH]   (BERTH: a release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,18 +25,19 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-bash examples/web-db/build-images.sh "$work/berth-data" >/dev/null
+bash examples/web-db/build-images.sh "$work/images" >/dev/null
 echo '{}' > "$work/daemon.json"
 "$berth" daemon -H "$bsock" --data-root "$work/berth-data" --exec-root "$work/berth-exec" --pidfile "$work/berth.pid" \
-  --config-file "$work/daemon.json" --bridge benchberth0 --runtime /usr/sbin/runc > "$work/berth.log" 2>&1 &
+  --config-file "$work/daemon.json" --bridge benchberth0 > "$work/berth.log" 2>&1 &
 bpid=$!
 ip link add benchdocker0 type bridge && ip addr add 10.99.0.1/24 dev benchdocker0 && ip link set benchdocker0 up
 dockerd -H "$dsock" --data-root "$work/docker-data" --exec-root "$work/docker-exec" --pidfile "$work/docker.pid" \
-  --bridge benchdocker0 --iptables=true > "$work/dockerd.log" 2>&1 &
+  --bridge benchdocker0 --iptables=false > "$work/dockerd.log" 2>&1 &
 dpid=$!
 for _ in $(seq 100); do docker -H "$bsock" version >/dev/null 2>&1 && docker -H "$dsock" version >/dev/null 2>&1 && break; sleep 0.2; done
-# dockerd gets the same busybox image, offline.
-tar -C "$work/berth-data/dir-images/web-db-web_latest/rootfs" -c . | docker -H "$dsock" import -c 'CMD ["httpd","-f","-p","80"]' - web-db-web:latest >/dev/null
+# Both get the same offline-built busybox image.
+docker -H "$bsock" load -i "$work/images/web-db-web.tar" >/dev/null
+docker -H "$dsock" load -i "$work/images/web-db-web.tar" >/dev/null
 time_run() { local s e; s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
 bridge=(); none=(); dockerd=()
 for i in $(seq "$runs"); do
