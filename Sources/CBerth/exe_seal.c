@@ -5,7 +5,8 @@
  * write: a read-only overlayfs mount that is never attached anywhere
  * (runc's exeseal "sealedOverlayfs": cheap, nothing to clean up), or, where
  * the new mount API or overlayfs is missing, a sealed memfd copy (runc's
- * older cloned_binary.c). */
+ * older cloned_binary.c). A binary already on a read-only mount is run as
+ * it is: that saves a second start of berth on every runtime call. */
 #define _GNU_SOURCE
 #include "cberth_init.h"
 
@@ -18,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -98,6 +100,10 @@ __attribute__((constructor)) static void berth_exe_seal(int argc, char **argv, c
                                  strcmp(a, "--criu") == 0 || strcmp(a, "--rootless") == 0)) i++;
     }
     if (!verb || (strcmp(verb, "create") != 0 && strcmp(verb, "run") != 0 && strcmp(verb, "exec") != 0)) return;
+    /* A binary on a read-only mount (a device's read-only root) cannot be
+     * written through /proc/<pid>/exe either: no copy needed. */
+    struct statvfs sv;
+    if (statvfs("/proc/self/exe", &sv) == 0 && (sv.f_flag & ST_RDONLY)) { sealed = 1; return; }
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0) return;

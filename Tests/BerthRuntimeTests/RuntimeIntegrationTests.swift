@@ -212,6 +212,31 @@ final class RuntimeIntegrationTests: XCTestCase {
         if fd >= 0 { close(fd) }
     }
 
+    /// On a read-only mount (a device's root) the binary is used as it is,
+    /// without the second start a copy costs, and it is still not writable.
+    func testABinaryOnAReadOnlyMountIsNotCopied() throws {
+        let b = try TestBundle(args: ["/bin/true"])
+        try b.write()
+        let ro = b.dir + "/ro-berth"
+        FileManager.default.createFile(atPath: ro, contents: nil)
+        XCTAssertEqual(mount(TestBundle.berth, ro, nil, UInt(MS_BIND), nil), 0)
+        defer { umount2(ro, Int32(MNT_DETACH)) }
+        XCTAssertEqual(mount(nil, ro, nil, UInt(MS_BIND | MS_REMOUNT | MS_RDONLY), nil), 0)
+        h.created.append("ro-exe")
+        let r = TestBundle.run(ro, ["runtime", "--root", h.root, "create", "--bundle", b.dir, "ro-exe"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let state = try JSONDecoder().decode(OCIState.self, from: Data(h.berth(["state", "ro-exe"]).stdout.utf8))
+        var exe = stat(), bound = stat()
+        XCTAssertEqual(stat("/proc/\(state.pid)/exe", &exe), 0)
+        XCTAssertEqual(stat(ro, &bound), 0)
+        XCTAssertTrue(exe.st_dev == bound.st_dev && exe.st_ino == bound.st_ino, "the read-only binary itself runs")
+        // Busy while it runs (ETXTBSY); read-only once it no longer does.
+        var fs = statvfs()
+        XCTAssertEqual(statvfs("/proc/\(state.pid)/exe", &fs), 0)
+        XCTAssertNotEqual(fs.f_flag & UInt(ST_RDONLY), 0, "the init's executable sits on a read-only mount")
+        XCTAssertEqual(h.berth(["delete", "--force", "ro-exe"]).status, 0)
+    }
+
     func testDeleteForceKillsEveryProcess() throws {
         let b = try TestBundle(args: ["/bin/sh", "-c", "sleep 100 & sleep 100 & wait"])
         try b.write()
