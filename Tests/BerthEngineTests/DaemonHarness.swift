@@ -47,6 +47,7 @@ final class DaemonHarness {
         // Short: the monitor's attach socket path must fit sun_path.
         dir = "/tmp/be-" + UUID().uuidString.prefix(8).lowercased()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        _ = Self.parentCgroupsBefore
         try Self.makeBusyboxImage(at: dir + "/busybox-image")
         try Self.makeDockerArchive(from: dir + "/busybox-image", tag: "busybox:latest", to: busyboxArchive)
         try Data("{}".utf8).write(to: URL(fileURLWithPath: dir + "/daemon.json"))
@@ -159,6 +160,21 @@ final class DaemonHarness {
         stopDaemon()
         for mount in mounts() { _ = try? Self.run(["/bin/umount", "-l", mount]) }
         _ = try? Self.run(["/bin/rm", "-rf", dir])
+        Self.removeParentCgroups()
+    }
+
+    /// The daemon puts containers under a `berth` cgroup in every hierarchy
+    /// (as dockerd uses `docker`). Those the tests made are removed once
+    /// empty; one that existed before the tests is left alone.
+    static let parentCgroupsBefore: Set<String> = Set(parentCgroups().filter { FileManager.default.fileExists(atPath: $0) })
+
+    static func parentCgroups() -> [String] {
+        let hierarchies = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []
+        return ["/sys/fs/cgroup/berth"] + hierarchies.map { "/sys/fs/cgroup/\($0)/berth" }
+    }
+
+    static func removeParentCgroups() {
+        for dir in parentCgroups() where !parentCgroupsBefore.contains(dir) { rmdir(dir) }
     }
 
     /// Mount points under the test directory.
