@@ -28,6 +28,9 @@ extension ContainerService {
         }
         var host = request.hostConfig ?? HostConfig()
         try Self.validate(host)
+        if host.`init` == true, !runtime.isBerth {
+            throw BerthError.invalidArgument("--init needs berth's own runtime (berth runtime); the configured runtime \(runtime.command.joined(separator: " ")) has no init")
+        }
         let image = try await images.resolve(imageName)
         let id = Self.newID()
         if name.isEmpty { name = Names.generate { candidate in !records.values.contains { $0.name == candidate } } }
