@@ -115,7 +115,7 @@ public struct SystemService: SystemBackend {
         info.containerdCommit = Commit(id: "")
         info.runcCommit = Commit(id: "")
         info.initCommit = Commit(id: "")
-        info.securityOptions = ["name=cgroupns"].filter { _ in Self.cgroupVersion() == "2" }
+        info.securityOptions = ["name=seccomp,profile=builtin"] + ["name=cgroupns"].filter { _ in Self.cgroupVersion() == "2" }
         info.warnings = []
         return info
     }
