@@ -167,7 +167,9 @@ extension EngineClient {
         let response = try perform(Request(method: "HEAD", path: Self.container(id) + "/archive", query: ["path": path]))
         // HEAD has no body to carry the message: docker's client words it the same way.
         if response.status == 404 { throw APIError(status: 404, message: "Could not find the file \(path) in container \(id)") }
-        guard response.status < 400 else { throw APIError(status: response.status, message: "cannot stat \(path) in container \(id): HTTP \(response.status)") }
+        guard response.status < 400 else {
+            throw APIError(status: response.status, message: "cannot stat \(path) in container \(id): HTTP status \(response.status)")
+        }
         return response
     }
 

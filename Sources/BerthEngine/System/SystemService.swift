@@ -1,3 +1,4 @@
+import BerthRegistry
 import BerthSystem
 import Foundation
 import Glibc
@@ -24,11 +25,15 @@ public struct SystemService: SystemBackend {
     let settings: Settings
     let containers: ContainerService
     let events: EventBus
+    /// How registries are reached, for `/auth` (the image service's configuration).
+    let registry: RegistryConfiguration
 
-    public init(settings: Settings, containers: ContainerService, events: EventBus) {
+    public init(settings: Settings, containers: ContainerService, events: EventBus,
+                registry: RegistryConfiguration = RegistryConfiguration()) {
         self.settings = settings
         self.containers = containers
         self.events = events
+        self.registry = registry
     }
 
     static func uname() -> (release: String, machine: String, node: String) {
@@ -162,7 +167,27 @@ public struct SystemService: SystemBackend {
         events.subscribe(options)
     }
 
+    /// `docker login` through the daemon: GET /v2/ of the registry with the
+    /// credentials must not answer 401 (moby's registry.loginV2). Nothing is
+    /// stored: the client keeps the credentials and sends them per request.
     public func authenticate(_ config: AuthConfig) async throws -> SystemAuthResponse {
-        throw BerthError(.notImplemented, "registry login is not wired into berth's daemon yet")
+        guard let username = config.username, !username.isEmpty, let password = config.password else {
+            throw BerthError.invalidArgument("login needs a username and a password")
+        }
+        var server = Substring(config.serveraddress ?? "")
+        for scheme in ["https://", "http://"] where server.hasPrefix(scheme) { server = server.dropFirst(scheme.count) }
+        if let slash = server.firstIndex(of: "/") { server = server[..<slash] }
+        let domain = server.isEmpty || server == "index.docker.io" ? "docker.io" : String(server)
+        let client = RegistryClient(configuration: registry)
+        do {
+            try await client.checkLogin(domain: domain, credentials: RegistryCredentials(username: username, password: password))
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try? await client.shutdown()
+        var answer = SystemAuthResponse()
+        answer.status = "Login Succeeded"
+        return answer
     }
 }

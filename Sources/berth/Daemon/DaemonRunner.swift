@@ -51,7 +51,7 @@ struct DaemonRunner {
         let system = SystemService(
             settings: .init(id: try daemonID(), version: Berth.engineVersion, dataRoot: settings.dataRoot,
                             runtimeCommand: command, debug: settings.logLevel == .debug, labels: settings.labels),
-            containers: containers, events: events)
+            containers: containers, events: events, registry: imageService.registry)
         let adapter = ContainerBackendAdapter(service: containers)
         let backends = Backends(system: system, containers: adapter, images: ImageServiceBackend(service: imageService),
                                 networks: NetworkBackendAdapter(service: network, containers: containers), volumes: volumes,
