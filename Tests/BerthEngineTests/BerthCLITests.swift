@@ -370,4 +370,63 @@ final class BerthCLITests: XCTestCase {
         XCTAssertTrue(events.contains("container die\n"), events)
         XCTAssertTrue(try ok(["images", "--format", "json"]).contains("\"Repository\":\"busybox\""))
     }
+
+    /// `berth build` against a stand-in daemon (python's http.server on a Unix
+    /// socket, which records the request) until berth's daemon serves /build:
+    /// the context tar honours .dockerignore, the flags become docker's query.
+    func testBuildSendsTheContextAndPrintsTheStream() throws {
+        let context = daemon.dir + "/ctx"
+        try FileManager.default.createDirectory(atPath: context + "/src/deep", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: context + "/logs", withIntermediateDirectories: true)
+        for (path, text) in [("Dockerfile.web", "FROM busybox\n"), ("src/a.txt", "a"), ("src/deep/b.txt", "b"), ("logs/x.log", "x"),
+                             ("logs/keep.log", "k"), ("secret.env", "s"), (".dockerignore", "logs\n!logs/keep.log\n*.env\nDockerfile*\n")] {
+            try text.write(toFile: context + "/" + path, atomically: true, encoding: .utf8)
+        }
+        let socket = daemon.dir + "/fake.sock", record = daemon.dir + "/request"
+        let server = """
+        import socketserver, http.server, sys, os
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            def log_message(self, *a): pass
+            def do_GET(self):
+                self.send_response(200); self.send_header("API-Version", "1.47"); self.send_header("Content-Length", "2"); self.end_headers(); self.wfile.write(b"OK")
+            def do_POST(self):
+                body = b""
+                while True:
+                    size = int(self.rfile.readline().strip(), 16)
+                    if size == 0: self.rfile.readline(); break
+                    body += self.rfile.read(size); self.rfile.readline()
+                open(sys.argv[2] + ".tar", "wb").write(body)
+                open(sys.argv[2] + ".path", "w").write(self.path)
+                out = b'{"stream":"Step 1/1 : FROM busybox\\\\n"}\\r\\n{"stream":" ---> 1234\\\\n"}\\r\\n{"aux":{"ID":"sha256:feed"}}\\r\\n{"stream":"Successfully built feed\\\\n"}\\r\\n'
+                self.send_response(200); self.send_header("Content-Type", "application/json"); self.send_header("Content-Length", str(len(out))); self.end_headers(); self.wfile.write(out)
+        class S(socketserver.UnixStreamServer):
+            def get_request(self):
+                r, _ = super().get_request(); return r, ("local", 0)
+        s = S(sys.argv[1], H)
+        open(sys.argv[2] + ".ready", "w").close()
+        s.handle_request(); s.handle_request()
+        """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", server, socket, record]
+        try process.run()
+        defer { if process.isRunning { process.terminate() }; process.waitUntilExit() }
+        // The server writes .ready once it listens.
+        while !FileManager.default.fileExists(atPath: record + ".ready") && process.isRunning { usleep(50_000) }
+
+        let build = try DaemonHarness.run([DaemonHarness.berth, "-H", "unix://" + socket, "build", "-t", "one:1", "-t", "two:2",
+                                           "-f", context + "/Dockerfile.web", "--build-arg", "A=b", "--target", "final",
+                                           "--no-cache", "--label", "l=v", "--iidfile", daemon.dir + "/iid", context])
+        XCTAssertEqual(build.status, 0, build.stderr)
+        XCTAssertEqual(build.stdout, "Step 1/1 : FROM busybox\n ---> 1234\nSuccessfully built feed\n")
+        XCTAssertEqual(try String(contentsOfFile: daemon.dir + "/iid", encoding: .utf8), "sha256:feed")
+        let path = try String(contentsOfFile: record + ".path", encoding: .utf8)
+        for part in ["/v1.47/build?", "t=one%3A1", "t=two%3A2", "target=final", "nocache=1", "dockerfile=Dockerfile.web",
+                     "buildargs=%7B%22A%22%3A%22b%22%7D", "labels=%7B%22l%22%3A%22v%22%7D"] {
+            XCTAssertTrue(path.contains(part), "\(part) in \(path)")
+        }
+        let listing = try DaemonHarness.run(["/bin/tar", "-tf", record + ".tar"]).stdout.split(separator: "\n").map(String.init).sorted()
+        XCTAssertEqual(listing, [".dockerignore", "Dockerfile.web", "logs/keep.log", "src/", "src/a.txt", "src/deep/", "src/deep/b.txt"])
+    }
 }
