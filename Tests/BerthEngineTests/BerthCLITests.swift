@@ -199,6 +199,27 @@ final class BerthCLITests: XCTestCase {
         XCTAssertEqual(try ok(["history", "-q", pushedRef]).split(separator: "\n").count, 1)
         XCTAssertEqual(try ok(["image", "inspect", "-f", "{{.Os}}", pushedRef]), "linux\n")
 
+        // On a terminal: one line per layer, redrawn in place, with docker's bar.
+        try ok(["rmi", ref])
+        let script = """
+        import os, pty, sys
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execv(sys.argv[1], [sys.argv[1], "-H", sys.argv[2], "pull", sys.argv[3]])
+        out = b""
+        while True:
+            try: d = os.read(fd, 65536)
+            except OSError: break
+            if not d: break
+            out += d
+        _, status = os.waitpid(pid, 0)
+        sys.stdout.write(out.decode(errors="replace") + "STATUS=%d" % os.waitstatus_to_exitcode(status))
+        """
+        let terminal = try DaemonHarness.run(["/usr/bin/python3", "-c", script, DaemonHarness.berth, daemon.host, ref], timeout: 90)
+        XCTAssertTrue(terminal.stdout.hasSuffix("STATUS=0"), terminal.stdout)
+        XCTAssertTrue(terminal.stdout.contains("\u{1B}[1A\r\u{1B}[2K"), "cursor moves up to redraw a layer's line")
+        XCTAssertTrue(terminal.stdout.contains("Downloading [") || terminal.stdout.contains("Extracting ["), terminal.stdout)
+
         let none = try berth(["rmi", "nope:none"])
         XCTAssertEqual(none.status, 1)
         XCTAssertEqual(none.stderr, "Error response from daemon: No such image: nope:none\n")

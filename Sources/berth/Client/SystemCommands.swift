@@ -74,20 +74,19 @@ struct Events: ParsableCommand {
             let template = try format.map(Template.init)
             let response = try client.events(since: try since.map(timestampArgument), until: try until.map(timestampArgument),
                                              filters: try filterMap(filter))
-            try response.forEachJSON(JSONValue.self) { event in
-                if let template { print(try template.render(event)); return true }
-                guard case .object(let e) = event else { return true }
-                let nanos = e["timeNano"].flatMap { value -> Int64? in if case .number(let n) = value { return Int64(n) } else { return nil } } ?? 0
-                var attributes: [String] = []
-                var actorID = ""
-                if case .object(let actor)? = e["Actor"] {
-                    actorID = actor["ID"].map(Template.text) ?? ""
-                    if case .object(let attrs)? = actor["Attributes"] {
-                        attributes = attrs.keys.sorted().map { "\($0)=\(Template.text(attrs[$0]!))" }
-                    }
+            if let template {
+                try response.forEachJSON(JSONValue.self) { event in
+                    print(try template.render(event))
+                    return true
                 }
-                let type = e["Type"].map(Template.text) ?? "", action = e["Action"].map(Template.text) ?? ""
-                print("\(rfc3339Nano(nanos)) \(type) \(action) \(actorID)" + (attributes.isEmpty ? "" : " (\(attributes.joined(separator: ", ")))"))
+                return
+            }
+            // docker's default line: time type action id (attributes).
+            try response.forEachJSON(EventMessage.self) { event in
+                let attributes = (event.actor?.attributes ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                let nanos = event.timeNano ?? (event.time ?? 0) * 1_000_000_000
+                print("\(rfc3339Nano(nanos)) \(event.type ?? "") \(event.action ?? "") \(event.actor?.id ?? "")"
+                      + (attributes.isEmpty ? "" : " (\(attributes.joined(separator: ", ")))"))
                 return true
             }
         }
