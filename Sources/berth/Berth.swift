@@ -52,6 +52,10 @@ enum BerthMain {
         do {
             try command.run()
             exit(0)
+        } catch let error as ValidationError {
+            // A bad value found while running (a filter, a duration): docker's 125.
+            writeAll(STDERR_FILENO, Array("Error: \(error.message)\n".utf8))
+            exit(125)
         } catch {
             Berth.exit(withError: error)
         }

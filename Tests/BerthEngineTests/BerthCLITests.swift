@@ -112,10 +112,14 @@ final class BerthCLITests: XCTestCase {
 
     func testInteractiveTTYThroughARealPty() throws {
         // python3's pty: berth sees a terminal on stdin and stdout, as in a shell.
+        // The terminal is 30x100: berth sends it as the first resize. (A later
+        // resize reaches the daemon but is not always applied by the monitor:
+        // see the report; not asserted here.)
         let script = """
-        import os, pty, sys, time, select
+        import os, pty, sys, time, select, fcntl, termios, struct
         pid, fd = pty.fork()
         if pid == 0:
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
             os.execv(sys.argv[1], [sys.argv[1], "-H", sys.argv[2], "run", "-it", "--rm", "busybox", "sh"])
         out = b""
         def pump(until, seconds=20):
@@ -138,6 +142,7 @@ final class BerthCLITests: XCTestCase {
         let result = try DaemonHarness.run(["/usr/bin/python3", "-c", script, DaemonHarness.berth, daemon.host], timeout: 90)
         XCTAssertTrue(result.stdout.contains("tty-42"), result.stdout + result.stderr)
         XCTAssertTrue(result.stdout.contains("/dev/pts/"), "the container's stdin is a tty: " + result.stdout)
+        XCTAssertTrue(result.stdout.contains("30 100"), "the first size: " + result.stdout)
         XCTAssertTrue(result.stdout.contains("STATUS=7"), "exit's code comes back through berth: " + result.stdout)
         XCTAssertEqual(try ok(["ps", "-aq"]), "")
     }

@@ -28,7 +28,7 @@ struct Exec: ParsableCommand {
 
     func run() throws {
         var code: Int32 = 0
-        try withClient(failure: 126) { client in
+        try withClient { client in
             if interactive && tty && isatty(STDIN_FILENO) != 1 { throw BerthError.invalidArgument("the input device is not a TTY") }
             var config = ExecConfig()
             config.cmd = command

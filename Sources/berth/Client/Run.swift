@@ -23,7 +23,7 @@ struct Run: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.") var command: [String] = []
 
     func validate() throws {
-        if detach && options.autoRemove == false && !attach.isEmpty { throw ValidationError("conflicting options: cannot specify both --attach and --detach") }
+        if detach && !attach.isEmpty { throw ValidationError("conflicting options: cannot specify both --attach and --detach") }
         for stream in attach where !["stdin", "stdout", "stderr"].contains(stream.lowercased()) {
             throw ValidationError("invalid argument \"\(stream)\" for \"-a, --attach\" flag: valid streams are STDIN, STDOUT and STDERR")
         }

@@ -28,7 +28,16 @@ struct StreamPump {
         if resize != nil { signals.append(SIGWINCH) }
         if proxySignal != nil { signals += [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2] }
         let events = signals.isEmpty ? nil : try SignalEvents(signals)
-        if let resize, let size = terminalSize() ?? terminalSize(STDIN_FILENO) { resize(size.height, size.width) }
+        // The size is sent at start, on SIGWINCH, and whenever a wakeup finds it
+        // changed (a lost signal does not leave the container at the old size).
+        var lastSize: (Int, Int)?
+        func sendSizeIfChanged() {
+            guard let resize, let size = terminalSize() ?? terminalSize(STDIN_FILENO) else { return }
+            if let lastSize, lastSize == (size.height, size.width) { return }
+            lastSize = (size.height, size.width)
+            resize(size.height, size.width)
+        }
+        sendSizeIfChanged()
 
         var frames = FrameBuffer()
         var stdinOpen = stdin
@@ -43,11 +52,12 @@ struct StreamPump {
             var fds = [pollfd(fd: stream.fd, events: Int16(POLLIN), revents: 0)]
             if stdinOpen { fds.append(pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)) }
             if let events { fds.append(pollfd(fd: events.fd, events: Int16(POLLIN), revents: 0)) }
-            let ready = poll(&fds, nfds_t(fds.count), -1)
+            let ready = poll(&fds, nfds_t(fds.count), resize == nil ? -1 : 1000)
             if ready < 0 {
                 if errno == EINTR { continue }
                 throw SystemError("poll", errno: errno)
             }
+            sendSizeIfChanged()
             for entry in fds where entry.revents != 0 {
                 if entry.fd == stream.fd {
                     let chunk = try stream.read(max: 65536)
@@ -76,11 +86,7 @@ struct StreamPump {
                     }
                     if !out.isEmpty { try stream.write(out) }
                 } else if let events, entry.fd == events.fd, let signal = events.next() {
-                    if signal == SIGWINCH, let resize, let size = terminalSize() ?? terminalSize(STDIN_FILENO) {
-                        resize(size.height, size.width)
-                    } else if signal != SIGWINCH {
-                        proxySignal?(signal)
-                    }
+                    if signal != SIGWINCH { proxySignal?(signal) }
                 }
             }
         }

@@ -48,7 +48,9 @@ final class SignalEvents {
     init(_ signals: [Int32]) throws {
         var mask = sigset_t()
         sigemptyset(&mask)
-        for signal in signals { sigaddset(&mask, signal) }
+        // An ignored signal is discarded before signalfd can see it, and ignored
+        // dispositions survive exec (a parent may have set SIGWINCH to SIG_IGN).
+        for signal in signals { sigaddset(&mask, signal); Glibc.signal(signal, SIG_DFL) }
         pthread_sigmask(SIG_BLOCK, &mask, &old)
         fd = berth_signalfd(&mask)
         guard fd >= 0 else { throw SystemError("signalfd", errno: errno) }
