@@ -455,4 +455,49 @@ final class BerthCLITests: XCTestCase {
         let listing = try DaemonHarness.run(["/bin/tar", "-tf", record + ".tar"]).stdout.split(separator: "\n").map(String.init).sorted()
         XCTAssertEqual(listing, [".dockerignore", "Dockerfile.web", "logs/keep.log", "src/", "src/a.txt", "src/deep/", "src/deep/b.txt"])
     }
+
+    /// berth speaks only the Engine API, so it drives Debian's dockerd (its
+    /// own data root, socket, no bridge or iptables) as it drives berth's.
+    func testDrivesADockerDaemon() throws {
+        guard let dockerd = DaemonHarness.which("dockerd") else { throw XCTSkip("dockerd missing") }
+        let root = daemon.dir + "/dockerd"
+        let host = "unix://" + root + "/d.sock"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: dockerd)
+        process.arguments = ["--data-root", root + "/data", "--exec-root", root + "/exec", "-H", host, "--pidfile", root + "/d.pid",
+                             "--bridge=none", "--iptables=false", "--ip6tables=false"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            _ = try? DaemonHarness.run(["/bin/sh", "-c", "'\(DaemonHarness.berth)' -H \(host) ps -aq | xargs -r '\(DaemonHarness.berth)' -H \(host) rm -f"])
+            process.terminate()
+            process.waitUntilExit()
+            _ = try? DaemonHarness.run(["/bin/umount", "-R", root + "/data"])
+            _ = try? DaemonHarness.run(["/bin/umount", "-R", root + "/exec"])
+        }
+        func b(_ args: [String], stdin: String? = nil) throws -> DaemonHarness.Result {
+            try DaemonHarness.run([DaemonHarness.berth, "-H", host] + args, stdin: stdin, timeout: 120,
+                                  environment: ["DOCKER_CONFIG": daemon.dir + "/berth-config"])
+        }
+        var up = false
+        for _ in 0..<150 where !up {
+            up = (try? b(["version"]).status) == 0
+            if !up { usleep(200_000) }
+        }
+        guard up else { throw XCTSkip("dockerd did not come up here") }
+        XCTAssertTrue(try b(["version", "--format", "{{.Server.Version}}"]).stdout.contains("."))
+        let load = try b(["load", "-i", daemon.busyboxArchive])
+        XCTAssertEqual(load.stdout, "Loaded image: busybox:latest\n", load.stderr)
+        let run = try b(["run", "--rm", "--network", "none", "busybox", "sh", "-c", "echo from-dockerd; exit 3"])
+        XCTAssertEqual(run.status, 3, run.stderr)
+        XCTAssertEqual(run.stdout, "from-dockerd\n")
+        XCTAssertEqual(try b(["run", "-d", "--name", "kept", "--network", "none", "busybox", "sleep", "300"]).status, 0)
+        XCTAssertEqual(try b(["ps", "--format", "{{.Names}} {{.State}}"]).stdout, "kept running\n")
+        XCTAssertEqual(try b(["exec", "-i", "kept", "cat"], stdin: "piped\n").stdout, "piped\n")
+        XCTAssertEqual(try b(["inspect", "-f", "{{.State.Running}}", "kept"]).stdout, "true\n")
+        XCTAssertEqual(try b(["rm", "-f", "kept"]).stdout, "kept\n")
+        XCTAssertEqual(try b(["images", "--format", "{{.Repository}}:{{.Tag}}"]).stdout, "busybox:latest\n")
+    }
 }
