@@ -14,7 +14,9 @@ public struct ContainerBackendAdapter: ContainerBackend, ExecBackend {
     }
     public func containerList(_ options: ContainerListOptions) async throws -> [ContainerSummary] { try await service.list(options) }
     public func containerInspect(_ name: String, size: Bool, version: APIVersion) async throws -> ContainerInspectResponse {
-        try await service.inspect(name)
+        var response = try await service.inspect(name)
+        if size, let id = response.id { response.sizeRw = await service.writableLayerSize(id) }
+        return response
     }
     public func containerTop(_ name: String, psArgs: String) async throws -> ContainerTopResponse { try await service.top(name, psArgs: psArgs) }
     public func containerLogs(_ name: String, options: LogsOptions) async throws -> LogStream { try await service.logs(name, options: options) }

@@ -133,6 +133,14 @@ extension ContainerService {
         }
     }
 
+    /// Bytes of regular files in the container's writable layer (SizeRw).
+    func writableLayerSize(_ id: String) -> Int64? {
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: paths.container(id) + "/rootfs-mounts.json")),
+              let mounts = try? JSONDecoder().decode([BerthStore.Mount].self, from: data),
+              let upper = mounts.compactMap(\.upperDirectory).first else { return nil }
+        return VolumeService.size(upper)
+    }
+
     /// What docker keeps in a container's hidden "-init" layer (mount points
     /// the runtime makes), so `docker diff` never lists them.
     static let initLayerPaths: Set<String> = [

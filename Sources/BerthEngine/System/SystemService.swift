@@ -1,3 +1,4 @@
+import BerthImages
 import BerthRegistry
 import BerthSystem
 import Foundation
@@ -25,15 +26,18 @@ public struct SystemService: SystemBackend {
     let settings: Settings
     let containers: ContainerService
     let events: EventBus
-    /// How registries are reached, for `/auth` (the image service's configuration).
-    let registry: RegistryConfiguration
+
+    /// The image and volume services, for /system/df and /auth (nil: none).
+    let images: ImageServiceBackend?
+    let volumes: VolumeService?
 
     public init(settings: Settings, containers: ContainerService, events: EventBus,
-                registry: RegistryConfiguration = RegistryConfiguration()) {
+                images: ImageServiceBackend? = nil, volumes: VolumeService? = nil) {
+        self.images = images
+        self.volumes = volumes
         self.settings = settings
         self.containers = containers
         self.events = events
-        self.registry = registry
     }
 
     static func uname() -> (release: String, machine: String, node: String) {
@@ -153,13 +157,26 @@ public struct SystemService: SystemBackend {
         return version
     }
 
+    /// `docker system df`: images with their container counts, layers
+    /// counted once, containers with their writable-layer sizes, volumes
+    /// with their sizes and users. `types` empty: all.
     public func dataUsage(types: Set<String>) async throws -> SystemDataUsageResponse {
+        func wanted(_ type: String) -> Bool { types.isEmpty || types.contains(type) }
         var response = SystemDataUsageResponse()
-        response.layersSize = 0
-        response.images = []
-        response.containers = try await containers.list(ContainerListOptions(all: true))
-        response.volumes = []
-        response.buildCache = []
+        if wanted("image"), let images {
+            var options = ImageListOptions()
+            options.all = true
+            options.sharedSize = true
+            response.images = try await images.imageList(options)
+            response.layersSize = try images.service.layersSize()
+        }
+        if wanted("container") {
+            response.containers = try await containers.list(ContainerListOptions(all: true, size: true))
+        }
+        if wanted("volume"), let volumes {
+            response.volumes = volumes.diskUsage()
+        }
+        if wanted("build-cache") { response.buildCache = [] }
         return response
     }
 
@@ -167,27 +184,17 @@ public struct SystemService: SystemBackend {
         events.subscribe(options)
     }
 
-    /// `docker login` through the daemon: GET /v2/ of the registry with the
-    /// credentials must not answer 401 (moby's registry.loginV2). Nothing is
-    /// stored: the client keeps the credentials and sends them per request.
+    /// `POST /auth` (docker login): checks the credentials with the registry.
     public func authenticate(_ config: AuthConfig) async throws -> SystemAuthResponse {
-        guard let username = config.username, !username.isEmpty, let password = config.password else {
-            throw BerthError.invalidArgument("login needs a username and a password")
+        guard let images else { throw BerthError(.notImplemented, "registry login needs the image service") }
+        guard let username = config.username, !username.isEmpty else {
+            throw BerthError.invalidArgument("login: a username is required")
         }
-        var server = Substring(config.serveraddress ?? "")
-        for scheme in ["https://", "http://"] where server.hasPrefix(scheme) { server = server.dropFirst(scheme.count) }
-        if let slash = server.firstIndex(of: "/") { server = server[..<slash] }
-        let domain = server.isEmpty || server == "index.docker.io" ? "docker.io" : String(server)
-        let client = RegistryClient(configuration: registry)
-        do {
-            try await client.checkLogin(domain: domain, credentials: RegistryCredentials(username: username, password: password))
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
-        try? await client.shutdown()
-        var answer = SystemAuthResponse()
-        answer.status = "Login Succeeded"
-        return answer
+        try await images.service.checkLogin(server: config.serveraddress ?? "",
+                                            credentials: RegistryCredentials(username: username, password: config.password ?? ""))
+        var response = SystemAuthResponse()
+        response.status = "Login Succeeded"
+        response.identityToken = ""
+        return response
     }
 }
