@@ -8,7 +8,7 @@ let clientCommands: [any ParsableCommand.Type] = [
     Update.self, Commit.self, Diff.self, Export.self, PortCommand.self,
     Images.self, Pull.self, Push.self, Tag.self, Rmi.self, Save.self, Load.self, Import.self, History.self, Build.self,
     Events.self, Info.self, Login.self, Logout.self,
-    ContainerGroup.self, ImageGroup.self, NetworkGroup.self, VolumeGroup.self, SystemGroup.self, Completion.self,
+    ContainerGroup.self, ImageGroup.self, NetworkGroup.self, VolumeGroup.self, SystemGroup.self, Completion.self, StorePull.self,
 ]
 
 /// `berth container COMMAND`, as `docker container`.
