@@ -500,4 +500,47 @@ final class BerthCLITests: XCTestCase {
         XCTAssertEqual(try b(["rm", "-f", "kept"]).stdout, "kept\n")
         XCTAssertEqual(try b(["images", "--format", "{{.Repository}}:{{.Tag}}"]).stdout, "busybox:latest\n")
     }
+
+    /// Without a tty, signals to `berth run` go to the container (sig-proxy);
+    /// on a narrow terminal, tables are cut to fit.
+    func testSignalProxyAndTablesThatFitTheTerminal() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: DaemonHarness.berth)
+        process.arguments = ["-H", daemon.host, "run", "--name", "proxied", "busybox", "sh", "-c",
+                             "trap 'echo got-term; exit 9' TERM; echo ready; while true; do sleep 0.1; done"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, try berth(["logs", "proxied"]).stdout != "ready\n" { usleep(100_000) }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 9, "the container's trap ran and its code came back")
+        XCTAssertEqual(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self), "ready\ngot-term\n")
+
+        try ok(["create", "--name", "a-rather-long-container-name-for-the-table", "busybox", "sh", "-c",
+                "echo a long command line that does not fit in sixty columns"])
+        let script = """
+        import os, pty, sys, fcntl, termios, struct
+        pid, fd = pty.fork()
+        if pid == 0:
+            fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 60, 0, 0))
+            os.execv(sys.argv[1], [sys.argv[1], "-H", sys.argv[2], "ps", "-a", "--no-trunc"])
+        out = b""
+        while True:
+            try: d = os.read(fd, 65536)
+            except OSError: break
+            if not d: break
+            out += d
+        os.waitpid(pid, 0)
+        sys.stdout.write(out.decode())
+        """
+        let table = try DaemonHarness.run(["/usr/bin/python3", "-c", script, DaemonHarness.berth, daemon.host])
+        let lines = table.stdout.split(separator: "\r\n").filter { !$0.isEmpty }
+        XCTAssertEqual(lines.count, 3, table.stdout)
+        for line in lines { XCTAssertLessThanOrEqual(line.count, 60, String(line)) }
+        XCTAssertTrue(table.stdout.contains("…"), table.stdout)
+        XCTAssertTrue(try ok(["ps", "-a", "--no-trunc"]).contains("a-rather-long-container-name-for-the-table"), "not cut off a terminal")
+    }
 }

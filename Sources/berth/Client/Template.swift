@@ -143,7 +143,7 @@ struct Template {
 
 /// A table as docker's tabwriter prints it (columns 3 spaces apart). On a
 /// terminal narrower than the table, the widest columns are cut with "…"
-/// until it fits (never below 12 characters), so rows stay one line each.
+/// until it fits (never below 3 characters), so rows stay one line each.
 func printTable(_ rows: [[String]]) {
     guard let first = rows.first else { return }
     let columns = rows.map(\.count).max() ?? first.count
@@ -151,7 +151,7 @@ func printTable(_ rows: [[String]]) {
     for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
     if stdoutIsTerminal, let available = terminalColumns() {
         while widths.reduce(0, +) + 3 * (columns - 1) > available {
-            guard let widest = widths.indices.max(by: { widths[$0] < widths[$1] }), widths[widest] > 12 else { break }
+            guard let widest = widths.indices.max(by: { widths[$0] < widths[$1] }), widths[widest] > 3 else { break }
             widths[widest] -= 1
         }
     }
