@@ -56,9 +56,11 @@ struct Build: ParsableCommand {
             } else {
                 body = try directoryContext(&query)
             }
+            // Every stored login goes along: the daemon picks the registry of each FROM.
+            let config = try DockerConfig.load()
             var auths: [String: AuthConfig] = [:]
-            if case .object(let entries)? = try DockerConfig.load().document["auths"] {
-                for key in entries.keys { if let auth = try DockerConfig.load().credentials(forRegistry: key) { auths[key] = auth } }
+            if case .object(let entries)? = config.document["auths"] {
+                for key in entries.keys { if let auth = config.credentials(forRegistry: key) { auths[key] = auth } }
             }
             let response = try client.build(query: query, registryConfig: auths, context: body)
             var imageID: String?
