@@ -204,13 +204,7 @@ extension ContainerService {
         }
     }
 
-    func isMountPoint(_ path: String) -> Bool {
-        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return false }
-        return text.split(separator: "\n").contains { line in
-            let fields = line.split(separator: " ")
-            return fields.count > 4 && fields[4] == path
-        }
-    }
+    func isMountPoint(_ path: String) -> Bool { ProcFile.isMountPoint(path) }
 
     /// /etc/hostname, /etc/hosts and /etc/resolv.conf of the container, kept
     /// in its directory and bind-mounted, as dockerd does.
