@@ -62,7 +62,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "BerthEngine", dependencies: [
-            "BerthSystem", "BerthOCI", "BerthStore", "BerthRegistry", "BerthImages", "BerthNetwork",
+            "BerthSystem", "BerthOCI", "BerthStore", "BerthRegistry", "BerthImages", "BerthNetwork", "BerthBuild",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "BerthAPI", dependencies: [

@@ -31,6 +31,11 @@ static inline int berth_store_unshare_fs(void) {
     return (int)syscall(SYS_unshare, 0x00000200 /* CLONE_FS */);
 }
 
+/* copy_file_range(2) of up to `length` bytes at both files' offsets. */
+static inline long berth_store_copy_file_range(int in, int out, unsigned long length) {
+    return syscall(SYS_copy_file_range, in, (void *)0, out, (void *)0, length, 0);
+}
+
 /* syncfs(2) is a GNU extension Swift's Glibc module does not declare. */
 static inline int berth_store_syncfs(int fd) {
     return (int)syscall(SYS_syncfs, fd);

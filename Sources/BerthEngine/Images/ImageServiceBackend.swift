@@ -25,7 +25,7 @@ public struct ImageServiceBackend: ImageBackend {
         if let bad = dangling.first(where: { $0 != "true" && $0 != "false" }) {
             throw BerthError.invalidArgument("invalid filter 'dangling=\(bad)'")
         }
-        return try service.images().compactMap { image -> ImageSummary? in
+        return try service.images(intermediate: options.all).compactMap { image -> ImageSummary? in
             if dangling.contains("true"), !image.RepoTags.isEmpty { return nil }
             if dangling.contains("false"), image.RepoTags.isEmpty { return nil }
             if !options.filters.matchLabels(image.Labels) { return nil }

@@ -95,13 +95,3 @@ public struct UnwiredVolumes: VolumeBackend {
         throw BerthError(.notImplemented, "volumes is not wired into berth daemon yet")
     }
 }
-
-public struct UnwiredBuild: BuildBackend {
-    public init() {}
-    public func build(_ options: BuildOptions, context: ByteStream) async throws -> AsyncThrowingStream<JSONMessage, any Error> {
-        throw BerthError(.notImplemented, "build (BerthBuild) is not wired into berth daemon yet")
-    }
-    public func buildPrune(_ options: BuildPruneOptions) async throws -> BuildPruneResponse {
-        throw BerthError(.notImplemented, "build (BerthBuild) is not wired into berth daemon yet")
-    }
-}

@@ -1,0 +1,172 @@
+import BerthBuild
+import BerthImages
+import BerthOCI
+import BerthRegistry
+import BerthStore
+import BerthSystem
+import Glibc
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// `POST /build` and `/build/prune` with docker's classic builder: the
+/// context tar is unpacked under `<data-root>/build/<id>/context`, the
+/// Dockerfile parsed and planned there (errors before any output are a
+/// plain HTTP error, as dockerd's), then `BuildExecutor` runs the steps
+/// with `EngineBuildWorker` and its events become the JSON progress stream.
+public struct BuildService: BuildBackend {
+    let images: ImageService
+    let containers: ContainerService
+    /// `<data-root>/build`.
+    let root: String
+
+    public init(images: ImageService, containers: ContainerService, dataRoot: String) {
+        self.images = images
+        self.containers = containers
+        self.root = dataRoot + "/build"
+    }
+
+    public func build(_ options: BuildOptions, context: ByteStream) async throws -> AsyncThrowingStream<JSONMessage, any Error> {
+        if let remote = options.remote {
+            throw BerthError(.notImplemented, "building from a remote context (\(remote)) is not supported by berth: send the context in the request body")
+        }
+        if options.squash { throw BerthError(.notImplemented, "--squash is not supported by berth") }
+        if let outputs = options.outputs, !outputs.isEmpty {
+            throw BerthError(.notImplemented, "build outputs (\(outputs)) need BuildKit; berth's classic builder writes images only")
+        }
+        let names = try options.tags.map { tag -> String in
+            do { return try Reference(parsing: tag).withDefaultTag.description } catch {
+                throw BerthError.invalidArgument("invalid tag \"\(tag)\": \(error)")
+            }
+        }
+        let directory = try makeBuildDirectory()
+        let cleanup = { @Sendable in Self.removeBuildDirectory(directory) }
+        let executor: BuildExecutor
+        do {
+            let contextDirectory = directory + "/context"
+            try await Self.receive(context, into: contextDirectory, spool: directory)
+            let dockerfilePath = try Self.dockerfilePath(options.dockerfile, in: contextDirectory)
+            guard let text = FileManager.default.contents(atPath: contextDirectory + "/" + dockerfilePath) else {
+                throw BerthError.invalidArgument("Cannot locate specified Dockerfile: \(options.dockerfile)")
+            }
+            let name = dockerfilePath.split(separator: "/").last.map(String.init) ?? "Dockerfile"
+            let dockerfile = try Dockerfile.parse(String(decoding: text, as: UTF8.self), filename: name.hasPrefix(".dockerfile.") ? "Dockerfile" : name)
+            let tree = try BuildContext(directory: contextDirectory, dockerfile: dockerfilePath)
+            var buildArgs: [String: String] = [:]
+            for (key, value) in options.buildArgs {
+                // `--build-arg NAME` without a value takes the client's environment; absent there, it is unset.
+                if let value { buildArgs[key] = value }
+            }
+            let request = BuildRequest(options: BerthBuild.BuildOptions(buildArgs: buildArgs, target: options.target,
+                                                                        targetPlatform: options.platform),
+                                       tags: names, labels: options.labels, noCache: options.noCache, pull: options.pull,
+                                       cacheFrom: options.cacheFrom, network: options.networkMode)
+            var credentials: [String: RegistryCredentials] = [:]
+            for (host, auth) in options.registryAuth {
+                credentials.merge(ImageServiceBackend.credentials(auth, domain: host)) { $1 }
+            }
+            let worker = EngineBuildWorker(images: images, containers: containers, contextDirectory: contextDirectory,
+                                           scratch: directory + "/mnt", credentials: credentials)
+            executor = BuildExecutor(dockerfile: dockerfile, request: request, worker: worker, context: tree)
+            // Plan now: an unknown target or a bad FROM is an HTTP error before any output.
+            _ = try BuildPlan(dockerfile: dockerfile, options: request.options)
+        } catch {
+            cleanup()
+            throw error
+        }
+        let quiet = options.quiet
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    _ = try await executor.run { event in
+                        switch event {
+                        case .stream(let text):
+                            if !quiet { continuation.yield(JSONMessage(stream: text)) }
+                        case .built(let id):
+                            continuation.yield(JSONMessage(aux: .object(["ID": .string(id)])))
+                            if quiet { continuation.yield(JSONMessage(stream: id + "\n")) }
+                        }
+                    }
+                    cleanup()
+                    continuation.finish()
+                } catch {
+                    cleanup()
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    public func buildPrune(_ options: BuildPruneOptions) async throws -> BuildPruneResponse {
+        if !options.filters.isEmpty {
+            throw BerthError.invalidArgument("build cache prune: filters (\(options.filters.json())) are not supported by berth")
+        }
+        let (entries, reclaimed) = try images.pruneBuildCache()
+        var response = BuildPruneResponse()
+        response.cachesDeleted = entries
+        response.spaceReclaimed = reclaimed
+        return response
+    }
+
+    // MARK: - the context
+
+    private func makeBuildDirectory() throws -> String {
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        var template = Array("\(root)/b-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw BerthError(SystemError("mkdtemp", path: root, errno: errno), while: "create a build directory")
+        }
+        let path = String(cString: made)
+        try FileManager.default.createDirectory(atPath: path + "/mnt", withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Removes a build's directory; mounts left by a failure are detached first.
+    static func removeBuildDirectory(_ path: String) {
+        if let entries = try? FileManager.default.contentsOfDirectory(atPath: path + "/mnt") {
+            for entry in entries {
+                let mountpoint = path + "/mnt/" + entry
+                _ = try? Mounter.unmount(mountpoint, detach: true)
+                rmdir(mountpoint)
+            }
+        }
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// The request body (a tar, maybe gzip or zstd) unpacked into `directory`.
+    static func receive(_ body: ByteStream, into directory: String, spool: String) async throws {
+        let file = try await Spool.write(body, under: spool)
+        defer { file.remove() }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let fd = open(file.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw BerthError(SystemError("open", path: file.path, errno: errno), while: "read the build context") }
+        defer { close(fd) }
+        var info = stat()
+        if fstat(fd, &info) == 0, info.st_size == 0 { return }
+        do {
+            _ = try LayerApplier().apply(fd: fd, into: directory)
+        } catch {
+            throw BerthError.invalidArgument("the build context is not a valid tar archive: \(error)")
+        }
+    }
+
+    /// The Dockerfile's path inside the context, refused when it leaves it.
+    static func dockerfilePath(_ given: String, in context: String) throws -> String {
+        var parts: [String] = []
+        for part in given.split(separator: "/") where part != "." {
+            if part == ".." {
+                guard !parts.isEmpty else {
+                    throw BerthError.invalidArgument("the Dockerfile (\(given)) must be within the build context")
+                }
+                parts.removeLast()
+            } else {
+                parts.append(String(part))
+            }
+        }
+        guard !parts.isEmpty else { throw BerthError.invalidArgument("Cannot locate specified Dockerfile: \(given)") }
+        return parts.joined(separator: "/")
+    }
+}

@@ -1,0 +1,165 @@
+import BerthSystem
+import CArchive
+import Glibc
+
+/// A root filesystem (a mounted snapshot) that files are read from and
+/// written into by absolute image paths, as a build's COPY does: every
+/// path is resolved by openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS |
+/// RESOLVE_NO_XDEV) from the root's fd, so symlinks inside the image are
+/// followed as the image sees them (docker's FollowSymlinkInScope) and
+/// nothing can lead outside. The last component of a written path is
+/// never followed: an existing entry there is replaced.
+public final class RootedTree: @unchecked Sendable {
+    public let path: String
+    let fd: FileDescriptor
+
+    static let resolve = UInt64(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)
+
+    public init(path: String) throws {
+        self.path = path
+        fd = try step("open \(path)") { try FileDescriptor.open(path, O_RDONLY | O_DIRECTORY) }
+    }
+
+    private static func components(_ path: String) -> [String] {
+        path.split(separator: "/").map(String.init).filter { $0 != "." && !$0.isEmpty }
+    }
+
+    /// openat2 of the absolute image path inside the root.
+    public func open(_ path: String, _ flags: Int32, mode: mode_t = 0) throws -> FileDescriptor {
+        let relative = Self.components(path).joined(separator: "/")
+        let target = relative.isEmpty ? "." : relative
+        let raw = try sys("openat2", path) {
+            berth_store_openat2(fd.raw, target, UInt64(flags | O_CLOEXEC), UInt64(mode), Self.resolve)
+        }
+        return FileDescriptor(raw)
+    }
+
+    /// Whether `path` is a directory (symlinks followed inside the root).
+    public func isDirectory(_ path: String) -> Bool {
+        (try? open(path, O_RDONLY | O_DIRECTORY)) != nil
+    }
+
+    /// The bytes of a regular file, nil when absent or not a file.
+    public func read(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
+        guard let file = try? open(path, O_RDONLY | O_NOFOLLOW) else { return nil }
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while result.count < limit {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(file.raw, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            result += buffer[..<n]
+        }
+        return result
+    }
+
+    /// The directory at `path`, made where missing (docker's MkdirAll:
+    /// missing parents 0755 root-owned; the last one with `mode`/`owner`).
+    @discardableResult
+    public func makeDirectory(_ path: String, mode: mode_t = 0o755, owner: (uid: UInt32, gid: UInt32)? = nil) throws -> FileDescriptor {
+        if let existing = try? open(path, O_RDONLY | O_DIRECTORY) { return existing }
+        let parts = Self.components(path)
+        var made = try open("/", O_RDONLY | O_DIRECTORY)
+        for index in parts.indices {
+            let prefix = "/" + parts[...index].joined(separator: "/")
+            if let existing = try? open(prefix, O_RDONLY | O_DIRECTORY) {
+                made = existing
+                continue
+            }
+            let parent = made
+            let name = parts[index]
+            let last = index == parts.count - 1
+            if mkdirat(parent.raw, name, last ? mode : 0o755) != 0 && errno != EEXIST {
+                throw BerthError(SystemError("mkdirat", path: prefix, errno: errno), while: "create directory \(prefix)")
+            }
+            made = try open(prefix, O_RDONLY | O_DIRECTORY)
+            if last {
+                // mkdir's mode goes through the umask; set the bits as asked.
+                _ = try sys("fchmod", prefix) { fchmod(made.raw, mode) }
+                if let owner { _ = try sys("fchown", prefix) { fchown(made.raw, owner.uid, owner.gid) } }
+            }
+        }
+        return made
+    }
+
+    /// The parent directory of `path` (made where missing) and the last name.
+    private func parent(of path: String) throws -> (FileDescriptor, String) {
+        let parts = Self.components(path)
+        guard let name = parts.last else {
+            throw BerthError.invalidArgument("cannot write to the root directory itself")
+        }
+        return (try makeDirectory("/" + parts.dropLast().joined(separator: "/")), name)
+    }
+
+    /// Removes what is at `name` in `directory` unless it is a directory and `keepDirectory`.
+    private func clear(_ directory: Int32, _ name: String, keepDirectory: Bool) throws {
+        var info = stat()
+        guard fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            if keepDirectory { return }
+            throw BerthError.conflict("cannot replace directory \(name) with a file")
+        }
+        if unlinkat(directory, name, 0) != 0 && errno != ENOENT {
+            throw SystemError("unlinkat", path: name, errno: errno)
+        }
+    }
+
+    /// Writes a regular file at `path` with the bytes `fill` writes into its fd.
+    public func writeFile(_ path: String, mode: mode_t, owner: (uid: UInt32, gid: UInt32)?,
+                          _ fill: (Int32) throws -> Void) throws {
+        let (directory, name) = try parent(of: path)
+        try clear(directory.raw, name, keepDirectory: false)
+        let file = FileDescriptor(try sys("openat", path) {
+            openat(directory.raw, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        })
+        try fill(file.raw)
+        if let owner { _ = try sys("fchown", path) { fchown(file.raw, owner.uid, owner.gid) } }
+        _ = try sys("fchmod", path) { fchmod(file.raw, mode) }
+    }
+
+    /// A symlink at `path` pointing at `target` (kept as written).
+    public func symlink(_ path: String, target: String, owner: (uid: UInt32, gid: UInt32)?) throws {
+        let (directory, name) = try parent(of: path)
+        try clear(directory.raw, name, keepDirectory: false)
+        _ = try sys("symlinkat", path) { symlinkat(target, directory.raw, name) }
+        if let owner {
+            _ = try sys("fchownat", path) { fchownat(directory.raw, name, owner.uid, owner.gid, AT_SYMLINK_NOFOLLOW) }
+        }
+    }
+
+    /// The directory at `path` for a COPY of a directory: made (with mode
+    /// and owner) when missing, an existing one kept as it is; a file in
+    /// its place is replaced.
+    public func directory(_ path: String, mode: mode_t, owner: (uid: UInt32, gid: UInt32)?) throws {
+        if Self.components(path).isEmpty { return }
+        let (directory, name) = try parent(of: path)
+        try clear(directory.raw, name, keepDirectory: true)
+        try makeDirectory(path, mode: mode, owner: owner)
+    }
+}
+
+/// Copies all of `source` into `destination` (regular files).
+public func copyFileContents(from source: Int32, to destination: Int32, path: String) throws {
+    while true {
+        let n = berth_store_copy_file_range(source, destination, 1 << 30)
+        if n > 0 { continue }
+        if n == 0 { return }
+        if errno == EINTR { continue }
+        if errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP { break }
+        throw SystemError("copy_file_range", path: path, errno: errno)
+    }
+    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+        let n = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        if n < 0 { throw SystemError("read", path: path, errno: errno) }
+        if n == 0 { return }
+        var offset = 0
+        while offset < n {
+            let w = buffer.withUnsafeBytes { write(destination, $0.baseAddress! + offset, n - offset) }
+            if w < 0 && errno == EINTR { continue }
+            if w < 0 { throw SystemError("write", path: path, errno: errno) }
+            offset += w
+        }
+    }
+}
