@@ -36,11 +36,12 @@ public struct BuildService: BuildBackend {
         if let outputs = options.outputs, !outputs.isEmpty {
             throw BerthError(.notImplemented, "build outputs (\(outputs)) need BuildKit; berth's classic builder writes images only")
         }
-        let names = try options.tags.map { tag -> String in
-            do { return try Reference(parsing: tag).withDefaultTag.description } catch {
-                throw BerthError.invalidArgument("invalid tag \"\(tag)\": \(error)")
+        for tag in options.tags {
+            do { _ = try Reference(parsing: tag) } catch {
+                throw BerthError.invalidArgument("invalid reference format: \(tag): \(error)")
             }
         }
+        let names = options.tags
         let directory = try makeBuildDirectory()
         let cleanup = { @Sendable in Self.removeBuildDirectory(directory) }
         let executor: BuildExecutor
