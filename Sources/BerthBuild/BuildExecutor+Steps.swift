@@ -13,6 +13,18 @@ extension BuildExecutor {
         }
     }
 
+    /// A base image's ONBUILD triggers as instructions at the FROM line.
+    static func triggers(of config: ContainerConfig, at line: Int, filename: String) throws -> [Instruction] {
+        guard let triggers = config.onBuild, !triggers.isEmpty else { return [] }
+        let parsed = try Dockerfile.parse("FROM scratch\n" + triggers.joined(separator: "\n"), filename: filename)
+        return parsed.stages[0].instructions.map { trigger in
+            var instruction = trigger
+            instruction.line = line
+            instruction.endLine = line
+            return instruction
+        }
+    }
+
     /// The effect of a config-only instruction on the image's runtime config
     /// (moby's dispatchers); `after` is the stage state once it has run.
     static func apply(_ kind: Instruction.Kind, after: StageState, to config: inout ContainerConfig, cmdSet: inout Bool) {

@@ -85,10 +85,17 @@ public struct BuildExecutor: Sendable {
             }
             emit(.stream(" ---> \(image.shortID)\n"))
 
-            let imageConfig = image.config.config ?? ContainerConfig()
+            var imageConfig = image.config.config ?? ContainerConfig()
             let base = StageState(env: imageConfig.env ?? [], workdir: imageConfig.workingDir ?? "",
                                   user: imageConfig.user ?? "", shell: imageConfig.shell)
             var instructions = stage
+            // The base image's ONBUILD triggers run first, as part of FROM; the new image does not inherit them.
+            let triggers = try Self.triggers(of: imageConfig, at: stage.line, filename: dockerfile.filename)
+            if !triggers.isEmpty {
+                emit(.stream("# Executing \(triggers.count) build trigger\(triggers.count == 1 ? "" : "s")\n"))
+                instructions.instructions = triggers + instructions.instructions
+                imageConfig.onBuild = nil
+            }
             if planned.index == plan.target && !request.labels.isEmpty {
                 let pairs = request.labels.sorted { $0.key < $1.key }.map { KeyValue(key: $0.key, value: $0.value) }
                 let text = "LABEL " + pairs.map { "\(Self.quoted($0.key))=\(Self.quoted($0.value))" }.joined(separator: " ")
@@ -100,7 +107,7 @@ public struct BuildExecutor: Sendable {
             var cmdSet = false
             for (position, step) in expanded.steps.enumerated() {
                 let after = position + 1 < expanded.steps.count ? expanded.steps[position + 1].state : expanded.finalState
-                emit(.stream(counter.next(step.instruction.original)))
+                if position >= triggers.count { emit(.stream(counter.next(step.instruction.original))) }
                 image = try await located(step.instruction.line) {
                     try await execute(step, after: after, on: image, config: &config, cmdSet: &cmdSet,
                                       built: built, externals: &externals, sources: sources, emit: emit)
@@ -131,6 +138,8 @@ public struct BuildExecutor: Sendable {
         let state = step.state
         switch step.instruction.kind {
         case .run(let run):
+            if !run.mounts.isEmpty { throw BerthError(.notImplemented, "the --mount option requires BuildKit; berth builds with the classic builder") }
+            if run.security != nil { throw BerthError(.notImplemented, "the --security option requires BuildKit; berth builds with the classic builder") }
             let arguments: [String]
             switch run.program {
             case .command(let form): arguments = form.prependShell ? state.shell + form.arguments : form.arguments
@@ -219,7 +228,8 @@ public struct BuildExecutor: Sendable {
         }
         guard theirs[history.count].createdBy == createdBy else { return false }
         let diffIDs = parent.config.rootfs.diffIDs
-        return source.config.rootfs.diffIDs.starts(with: diffIDs)
+        let needed = diffIDs.count + (theirs[history.count].emptyLayer == true ? 0 : 1)
+        return source.config.rootfs.diffIDs.count >= needed && source.config.rootfs.diffIDs.starts(with: diffIDs)
     }
 
     /// The image a `--from` names: a built stage, or an image (pulled when missing).

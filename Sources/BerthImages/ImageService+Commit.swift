@@ -128,7 +128,9 @@ extension ImageService {
         guard history.count == count else {
             throw BerthError.invalidArgument("image \(source.id.short) has no history entry \(count) to restore")
         }
-        let layerCount = history.filter { $0.emptyLayer != true }.count
+        // The parent's layers (its history may not list them all: a loaded
+        // image's config can lack history) and the step's own, if any.
+        let layerCount = (parent?.config.rootfs.diffIDs.count ?? 0) + (history.last?.emptyLayer == true ? 0 : 1)
         guard layerCount <= source.manifest.layers.count, layerCount <= source.config.rootfs.diffIDs.count else {
             throw BerthError.invalidArgument("image \(source.id.short) has fewer layers than its history says")
         }

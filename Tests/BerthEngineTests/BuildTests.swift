@@ -184,6 +184,30 @@ final class BuildTests: XCTestCase {
         XCTAssertTrue(tester.stdout.contains("flavor=plain"), tester.stdout)
     }
 
+    func testCacheFromImageAndOnbuildTriggers() throws {
+        try write([
+            "Dockerfile": "FROM busybox\nRUN echo one > /one\nCOPY f /f\nONBUILD RUN echo triggered > /trig\n",
+            "f": "content\n",
+        ])
+        let first = try build(["-t", "src"])
+        let id = try XCTUnwrap(first.stdout.components(separatedBy: "Successfully built ").last?.prefix(12))
+        let prune = try DaemonHarness.run([DaemonHarness.which("docker")!, "-H", daemon.host, "builder", "prune", "-f"],
+                                          environment: ["DOCKER_CONFIG": daemon.dir + "/docker-config"])
+        XCTAssertEqual(prune.status, 0, prune.stderr)
+        let fromCache = try build(["-t", "again", "--cache-from", "src"])
+        XCTAssertEqual(fromCache.stdout.components(separatedBy: " ---> Using cache").count - 1, 3, fromCache.stdout)
+        XCTAssertFalse(fromCache.stdout.contains("Running in"), fromCache.stdout)
+        XCTAssertTrue(fromCache.stdout.contains("Successfully built \(id)"), fromCache.stdout)
+
+        let child = daemon.dir + "/child"
+        try write(["Dockerfile": "FROM src\nRUN cat /trig /one\n"], in: child)
+        let built = try build(["-t", "child"], directory: child)
+        XCTAssertTrue(built.stdout.contains("# Executing 1 build trigger"), built.stdout)
+        XCTAssertTrue(built.stdout.contains("triggered\none\n"), built.stdout)
+        let onbuild = try daemon.docker(["image", "inspect", "-f", "{{json .Config.OnBuild}}", "child"])
+        XCTAssertEqual(onbuild.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "null", "triggers are not inherited")
+    }
+
     func testAddExtractsLocalTarsAndHeredocs() throws {
         try write(["payload/inner/file.txt": "inside\n"])
         let tar = try DaemonHarness.run(["/bin/tar", "-C", context + "/payload", "-czf", context + "/bundle.tar.gz", "inner"])

@@ -5,6 +5,7 @@ import BerthRegistry
 import BerthStore
 import BerthSystem
 import Glibc
+import Synchronization
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -87,10 +88,24 @@ struct EngineBuildWorker: BuildWorker {
         do {
             let exit = try await containers.wait(id, condition: .nextExit)
             try await containers.start(id)
-            let code = Int(try await exit.result().statusCode ?? 255)
-            let log = containers.paths.log(id)
-            let lines = Self.logLines(log)
-            for line in lines { output(line) }
+            // The output goes out as the log grows, and the rest once it ended.
+            let log = LogFollower(path: containers.paths.log(id))
+            let code = try await withThrowingTaskGroup(of: Int?.self) { group in
+                group.addTask { Int(try await exit.result().statusCode ?? 255) }
+                group.addTask {
+                    while !Task.isCancelled {
+                        for line in log.next() { output(line) }
+                        try? await Task.sleep(nanoseconds: 50_000_000)
+                    }
+                    return nil
+                }
+                var status = 255
+                if let first = try await group.next(), let code = first { status = code }
+                group.cancelAll()
+                return status
+            }
+            for line in log.next() { output(line) }
+            let lines = log.seen
             if code != 0 {
                 throw RunFailure(exitCode: code, tail: lines.suffix(10).joined())
             }
@@ -265,14 +280,6 @@ struct EngineBuildWorker: BuildWorker {
         }
     }
 
-    /// The text a container wrote, from its json-file log, line by line.
-    static func logLines(_ path: String) -> [String] {
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
-        struct Line: Decodable { var log: String }
-        let decoder = JSONDecoder()
-        return data.split(separator: UInt8(ascii: "\n")).compactMap { try? decoder.decode(Line.self, from: Data($0)).log }
-    }
-
     /// The mount points the runtime made in a RUN's upper directory for
     /// files the image lacks (docker keeps them in an init layer below the
     /// container's): empty /etc/hostname, hosts, resolv.conf and empty
@@ -301,7 +308,6 @@ final class MountedRootfs: BuildRootfs, @unchecked Sendable {
     let root: RootedTree
     let key: String
     let snapshotter: Snapshotter
-    private var scanned: BuildContext?
 
     init(root: RootedTree, key: String, snapshotter: Snapshotter) {
         self.root = root
@@ -309,14 +315,8 @@ final class MountedRootfs: BuildRootfs, @unchecked Sendable {
         self.snapshotter = snapshotter
     }
 
-    var tree: any SourceTree {
-        get throws {
-            if let scanned { return scanned }
-            let context = try BuildContext(directory: root.path, ignore: .empty)
-            scanned = context
-            return context
-        }
-    }
+    /// Read entry by entry as the plan asks, not scanned up front.
+    var tree: any SourceTree { RootfsTree(root: root) }
 
     func isDirectory(_ path: String) -> Bool { root.isDirectory(path) }
 
@@ -336,4 +336,71 @@ struct EmptyTree: SourceTree {
     }
     func children(of path: String) throws -> [String] { [] }
     func contents(of path: String) throws -> Data { throw BerthError.notFound("\(path) does not exist in an empty image") }
+}
+
+/// An image's mounted root as a COPY source: lstat, readdir and reads
+/// inside the root, done when the planner asks.
+struct RootfsTree: SourceTree {
+    let root: RootedTree
+
+    func entry(at path: String) throws -> SourceEntry? {
+        guard let (info, target) = root.entry("/" + path) else { return nil }
+        let mode = UInt32(info.st_mode) & 0o7777
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR: return SourceEntry(kind: .directory, mode: mode)
+        case S_IFREG: return SourceEntry(kind: .file, mode: mode, size: Int64(info.st_size))
+        case S_IFLNK: return SourceEntry(kind: .symlink(target: target ?? ""), mode: mode)
+        default: return nil
+        }
+    }
+
+    func children(of path: String) throws -> [String] { root.list("/" + path) }
+
+    func contents(of path: String) throws -> Data {
+        guard let bytes = root.read("/" + path, limit: Int.max) else {
+            throw BerthError.notFound("cannot read \(path) in the image")
+        }
+        return Data(bytes)
+    }
+}
+
+/// Reads a container's json-file log as it grows: each call returns the
+/// lines (their text) written since the last one.
+final class LogFollower: Sendable {
+    private struct State {
+        var offset: Int64 = 0
+        var pending: [UInt8] = []
+        var seen: [String] = []
+    }
+    let path: String
+    private let state = Mutex(State())
+
+    init(path: String) { self.path = path }
+
+    /// Every line returned so far.
+    var seen: [String] { state.withLock { $0.seen } }
+
+    func next() -> [String] {
+        state.withLock { state in
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return [] }
+            defer { close(fd) }
+            var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(state.offset)) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                state.pending += buffer[..<n]
+                state.offset += Int64(n)
+            }
+            struct Line: Decodable { var log: String }
+            var lines: [String] = []
+            while let end = state.pending.firstIndex(of: UInt8(ascii: "\n")) {
+                if let line = try? JSONDecoder().decode(Line.self, from: Data(state.pending[..<end])) { lines.append(line.log) }
+                state.pending.removeSubrange(...end)
+            }
+            state.seen += lines
+            return lines
+        }
+    }
 }

@@ -198,7 +198,7 @@ extension ContainerService {
     }
 
     func isMountPoint(_ path: String) -> Bool {
-        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return false }
+        guard let text = ProcFile.read("/proc/self/mountinfo") else { return false }
         return text.split(separator: "\n").contains { line in
             let fields = line.split(separator: " ")
             return fields.count > 4 && fields[4] == path

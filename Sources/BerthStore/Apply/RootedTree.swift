@@ -53,6 +53,39 @@ public final class RootedTree: @unchecked Sendable {
         return result
     }
 
+    /// What is at `path`, the last component not followed: its lstat
+    /// and, for a symlink, the target; nil when absent.
+    public func entry(_ path: String) -> (info: stat, linkTarget: String?)? {
+        let parts = Self.components(path)
+        guard let name = parts.last else {
+            var info = stat()
+            return fstat(fd.raw, &info) == 0 ? (info, nil) : nil
+        }
+        guard let parent = try? open("/" + parts.dropLast().joined(separator: "/"), O_RDONLY | O_DIRECTORY) else { return nil }
+        var info = stat()
+        guard fstatat(parent.raw, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
+        guard (info.st_mode & S_IFMT) == S_IFLNK else { return (info, nil) }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlinkat(parent.raw, name, &buffer, buffer.count - 1)
+        guard n >= 0 else { return nil }
+        return (info, String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+
+    /// The names in the directory at `path`, sorted; empty when it is none.
+    public func list(_ path: String) -> [String] {
+        guard let directory = try? open(path, O_RDONLY | O_DIRECTORY),
+              let stream = fdopendir(dup(directory.raw)) else { return [] }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
     /// The directory at `path`, made where missing (docker's MkdirAll:
     /// missing parents 0755 root-owned; the last one with `mode`/`owner`).
     @discardableResult
