@@ -78,8 +78,33 @@ extension BuildExecutor {
         case .env(let list): return " ENV " + pairs(list)
         case .label(let list): return " LABEL " + pairs(list)
         case .arg(let args): return " ARG " + args.map { arg in arg.defaultValue.map { "\(arg.name)=\($0)" } ?? arg.name }.joined(separator: " ")
+        case .cmd(let form): return " CMD " + list(form)
+        case .entrypoint(let form): return " ENTRYPOINT " + list(form)
+        case .expose(let ports): return " EXPOSE " + ports.joined(separator: " ")
+        case .volume(let volumes): return " VOLUME [" + volumes.joined(separator: " ") + "]"
+        case .user(let user): return " USER " + user
+        case .stopSignal(let signal): return " STOPSIGNAL " + signal
+        case .shell(let shell): return " SHELL [" + shell.map(goQuoted).joined(separator: " ") + "]"
+        case .onbuild(let onbuild): return " ONBUILD " + onbuild.expression
+        case .maintainer(let name): return " MAINTAINER " + name
         default: return " " + CacheText.describe(kind)
         }
+    }
+
+    /// `["a" "b"]`, as docker's history shows a command (shell form: with `/bin/sh -c`).
+    static func list(_ form: CommandForm) -> String {
+        let words = form.prependShell ? ["/bin/sh", "-c"] + form.arguments : form.arguments
+        return "[" + words.map(goQuoted).joined(separator: " ") + "]"
+    }
+
+    /// Go's %q for plain text: double quotes, with `"` and `\` escaped.
+    static func goQuoted(_ value: String) -> String {
+        var result = "\""
+        for character in value {
+            if character == "\"" || character == "\\" { result.append("\\") }
+            result.append(character)
+        }
+        return result + "\""
     }
 
     /// docker's `created_by` of a RUN: `|N A=1 B=2 /bin/sh -c cmd` with the build args it saw.

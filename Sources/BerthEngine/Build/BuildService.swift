@@ -46,15 +46,7 @@ public struct BuildService: BuildBackend {
         let cleanup = { @Sendable in Self.removeBuildDirectory(directory) }
         let executor: BuildExecutor
         do {
-            let contextDirectory = directory + "/context"
-            try await Self.receive(context, into: contextDirectory, spool: directory)
-            let dockerfilePath = try Self.dockerfilePath(options.dockerfile, in: contextDirectory)
-            guard let text = FileManager.default.contents(atPath: contextDirectory + "/" + dockerfilePath) else {
-                throw BerthError.invalidArgument("Cannot locate specified Dockerfile: \(options.dockerfile)")
-            }
-            let name = dockerfilePath.split(separator: "/").last.map(String.init) ?? "Dockerfile"
-            let dockerfile = try Dockerfile.parse(String(decoding: text, as: UTF8.self), filename: name.hasPrefix(".dockerfile.") ? "Dockerfile" : name)
-            let tree = try BuildContext(directory: contextDirectory, dockerfile: dockerfilePath)
+            let (dockerfile, tree, files) = try await Self.receive(context, in: directory, dockerfile: options.dockerfile)
             var buildArgs: [String: String] = [:]
             for (key, value) in options.buildArgs {
                 // `--build-arg NAME` without a value takes the client's environment; absent there, it is unset.
@@ -68,7 +60,7 @@ public struct BuildService: BuildBackend {
             for (host, auth) in options.registryAuth {
                 credentials.merge(ImageServiceBackend.credentials(auth, domain: host)) { $1 }
             }
-            let worker = EngineBuildWorker(images: images, containers: containers, contextDirectory: contextDirectory,
+            let worker = EngineBuildWorker(images: images, containers: containers, context: files,
                                            scratch: directory + "/mnt", credentials: credentials)
             executor = BuildExecutor(dockerfile: dockerfile, request: request, worker: worker, context: tree)
             // Plan now: an unknown target or a bad FROM is an HTTP error before any output.
@@ -137,25 +129,54 @@ public struct BuildService: BuildBackend {
         try? FileManager.default.removeItem(atPath: path)
     }
 
-    /// The request body (a tar, maybe gzip or zstd) unpacked into `directory`.
-    static func receive(_ body: ByteStream, into directory: String, spool: String) async throws {
-        let file = try await Spool.write(body, under: spool)
-        defer { file.remove() }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let fd = open(file.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw BerthError(SystemError("open", path: file.path, errno: errno), while: "read the build context") }
-        defer { close(fd) }
-        var info = stat()
-        if fstat(fd, &info) == 0, info.st_size == 0 { return }
+    /// The request body, spooled under the build directory, and the
+    /// Dockerfile in it. A plain tar (what the docker CLI sends) is read in
+    /// place; a compressed one (docker-py's `gzip=True`) is unpacked into
+    /// `context/` first.
+    static func receive(_ body: ByteStream, in directory: String,
+                        dockerfile given: String) async throws -> (Dockerfile, any SourceTree, any SourceFiles) {
+        let spool = try await Spool.write(body, under: directory)
+        let path = try dockerfilePath(given)
+        let name = path.split(separator: "/").last.map(String.init) ?? "Dockerfile"
+        // The docker CLI sends a Dockerfile from outside the context under a random name.
+        let filename = name.hasPrefix(".dockerfile.") ? "Dockerfile" : name
+        func parse(_ text: Data?) throws -> Dockerfile {
+            guard let text else { throw BerthError.invalidArgument("Cannot locate specified Dockerfile: \(given)") }
+            return try Dockerfile.parse(String(decoding: text, as: UTF8.self), filename: filename)
+        }
+        let head = try Self.head(spool.path)
+        if head.isEmpty || !(head.starts(with: [0x1f, 0x8b]) || head.starts(with: [0x28, 0xb5, 0x2f, 0xfd])) {
+            let tar: TarContext
+            do {
+                tar = try TarContext(path: spool.path, dockerfile: path)
+            } catch let error as BerthError {
+                throw BerthError.invalidArgument("the build context is not a valid tar archive: \(error.message)")
+            }
+            return (try parse(try? tar.contents(of: path)), tar, tar)
+        }
+        defer { spool.remove() }
+        let unpacked = directory + "/context"
+        try FileManager.default.createDirectory(atPath: unpacked, withIntermediateDirectories: true)
+        let fd = try FileDescriptor.open(spool.path, O_RDONLY)
         do {
-            _ = try LayerApplier().apply(fd: fd, into: directory)
+            _ = try LayerApplier().apply(fd: fd.raw, into: unpacked)
         } catch {
             throw BerthError.invalidArgument("the build context is not a valid tar archive: \(error)")
         }
+        let tree = try BuildContext(directory: unpacked, dockerfile: path)
+        return (try parse(FileManager.default.contents(atPath: unpacked + "/" + path)), tree, try RootedTree(path: unpacked))
+    }
+
+    /// The first bytes of a file (to tell compression).
+    static func head(_ path: String) throws -> [UInt8] {
+        let fd = try FileDescriptor.open(path, O_RDONLY)
+        var bytes = [UInt8](repeating: 0, count: 4)
+        let n = bytes.withUnsafeMutableBytes { pread(fd.raw, $0.baseAddress, 4, 0) }
+        return n > 0 ? Array(bytes[..<n]) : []
     }
 
     /// The Dockerfile's path inside the context, refused when it leaves it.
-    static func dockerfilePath(_ given: String, in context: String) throws -> String {
+    static func dockerfilePath(_ given: String) throws -> String {
         var parts: [String] = []
         for part in given.split(separator: "/") where part != "." {
             if part == ".." {

@@ -21,8 +21,8 @@ import Foundation
 struct EngineBuildWorker: BuildWorker {
     let images: ImageService
     let containers: ContainerService
-    /// The extracted build context.
-    let contextDirectory: String
+    /// The build context's files.
+    let context: any SourceFiles
     /// Where this build mounts snapshots (removed with the build).
     let scratch: String
     let credentials: [String: RegistryCredentials]
@@ -124,16 +124,15 @@ struct EngineBuildWorker: BuildWorker {
     func copy(parent: BuildImage, _ plan: CopyPlan, from source: CopySource, _ commit: StepCommit) async throws -> BuildImage {
         switch source {
         case .context:
-            let context = try RootedTree(path: contextDirectory)
-            return try await onSnapshot(parent, commit) { tree, mountpoint in
-                try Self.write(plan, from: context, into: tree, mountpoint: mountpoint)
+            return try await onSnapshot(parent, commit) { tree, _ in
+                try Self.write(plan, from: context, into: tree, scratch: scratch)
             }
         case .image(let image):
             let from = try await openRootfs(image)
             do {
-                let result = try await onSnapshot(parent, commit) { tree, mountpoint in
-                    guard let sourceTree = (from as? MountedRootfs)?.root else { return }
-                    try Self.write(plan, from: sourceTree, into: tree, mountpoint: mountpoint)
+                let result = try await onSnapshot(parent, commit) { tree, _ in
+                    guard let root = (from as? MountedRootfs)?.root else { return }
+                    try Self.write(plan, from: root, into: tree, scratch: scratch)
                 }
                 await from.close()
                 return result
@@ -227,7 +226,7 @@ struct EngineBuildWorker: BuildWorker {
 
     /// Carries out a copy plan: files read from `source` (the context or
     /// another image's root), written into the snapshot's root `tree`.
-    static func write(_ plan: CopyPlan, from source: RootedTree, into tree: RootedTree, mountpoint: String) throws {
+    static func write(_ plan: CopyPlan, from source: any SourceFiles, into tree: RootedTree, scratch: String) throws {
         func owner(_ entry: CopyEntry) -> (uid: UInt32, gid: UInt32) {
             entry.owner.map { ($0.uid, $0.gid) } ?? (0, 0)
         }
@@ -238,12 +237,11 @@ struct EngineBuildWorker: BuildWorker {
                 try during(what) { try tree.directory(entry.destination, mode: mode_t(entry.mode), owner: owner(entry)) }
             case .file(let path):
                 try during(what) {
-                    let input = try source.open("/" + path, O_RDONLY | O_NOFOLLOW)
-                    let info = try input.stat()
+                    let input = try source.file(path)
                     try tree.writeFile(entry.destination, mode: mode_t(entry.mode), owner: owner(entry)) { fd in
-                        try copyFileContents(from: input.raw, to: fd, path: entry.destination)
+                        try copyFileContents(from: input.fd.raw, offset: input.offset, count: input.size, to: fd, path: entry.destination)
                         // COPY keeps the source's modification time, as docker's does.
-                        var times = [timespec(tv_sec: 0, tv_nsec: Self.utimeOmit), info.st_mtim]
+                        var times = [timespec(tv_sec: 0, tv_nsec: Self.utimeOmit), input.mtime]
                         futimens(fd, &times)
                     }
                 }
@@ -257,10 +255,16 @@ struct EngineBuildWorker: BuildWorker {
                 try during(what) { try tree.symlink(entry.destination, target: target, owner: owner(entry)) }
             case .extract(let path):
                 try during("extract \(path) to \(entry.destination)") {
-                    let input = try source.open("/" + path, O_RDONLY | O_NOFOLLOW)
+                    let input = try source.file(path)
+                    // The applier reads to the end of its fd: give it the archive alone.
+                    let copy = scratch + "/add-" + UUID().uuidString.lowercased()
+                    let archive = try FileDescriptor.open(copy, O_RDWR | O_CREAT | O_EXCL, mode: 0o600)
+                    defer { unlink(copy) }
+                    try copyFileContents(from: input.fd.raw, offset: input.offset, count: input.size, to: archive.raw, path: copy)
+                    lseek(archive.raw, 0, SEEK_SET)
                     let directory = try tree.makeDirectory(entry.destination)
                     // The applier resolves its own paths from this fd, inside the destination.
-                    _ = try LayerApplier().apply(fd: input.raw, into: "/proc/self/fd/\(directory.raw)")
+                    _ = try LayerApplier().apply(fd: archive.raw, into: "/proc/self/fd/\(directory.raw)")
                 }
             }
         }

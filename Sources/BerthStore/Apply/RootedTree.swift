@@ -171,28 +171,32 @@ public final class RootedTree: @unchecked Sendable {
     }
 }
 
-/// Copies all of `source` into `destination` (regular files).
-public func copyFileContents(from source: Int32, to destination: Int32, path: String) throws {
-    while true {
-        let n = berth_store_copy_file_range(source, destination, 1 << 30)
-        if n > 0 { continue }
-        if n == 0 { return }
+/// Copies `count` bytes of `source` from `offset` to `destination`'s position.
+public func copyFileContents(from source: Int32, offset: Int64, count: Int64, to destination: Int32, path: String) throws {
+    var position = offset
+    var left = count
+    while left > 0 {
+        let n = berth_store_copy_file_range(source, &position, destination, UInt(min(left, 1 << 30)))
+        if n > 0 { left -= Int64(n); continue }
+        if n == 0 { throw BerthError.internalError("\(path): the source ended \(left) bytes early") }
         if errno == EINTR { continue }
         if errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP { break }
         throw SystemError("copy_file_range", path: path, errno: errno)
     }
     var buffer = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-        let n = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, $0.count) }
+    while left > 0 {
+        let n = buffer.withUnsafeMutableBytes { pread(source, $0.baseAddress, Int(min(Int64($0.count), left)), off_t(position)) }
         if n < 0 && errno == EINTR { continue }
-        if n < 0 { throw SystemError("read", path: path, errno: errno) }
-        if n == 0 { return }
-        var offset = 0
-        while offset < n {
-            let w = buffer.withUnsafeBytes { write(destination, $0.baseAddress! + offset, n - offset) }
+        if n < 0 { throw SystemError("pread", path: path, errno: errno) }
+        if n == 0 { throw BerthError.internalError("\(path): the source ended \(left) bytes early") }
+        var done = 0
+        while done < n {
+            let w = buffer.withUnsafeBytes { write(destination, $0.baseAddress! + done, n - done) }
             if w < 0 && errno == EINTR { continue }
             if w < 0 { throw SystemError("write", path: path, errno: errno) }
-            offset += w
+            done += w
         }
+        position += Int64(n)
+        left -= Int64(n)
     }
 }
