@@ -1,7 +1,7 @@
 import BerthSystem
 
 /// The routers whose services are not wired into the daemon yet (images come
-/// from BerthImages, networks from BerthNetwork, volumes and build later):
+/// from BerthImages, networks from BerthNetwork, volumes later):
 /// every call answers 501 with a message naming what is missing, except
 /// image inspect, which the container images resolve.
 public struct UnwiredImages: ImageBackend {

@@ -15,6 +15,13 @@ public final class RootedTree: @unchecked Sendable {
 
     static let resolve = UInt64(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)
 
+    /// The process's umask (read once: setting it back is the only way to read it).
+    static let umask: mode_t = {
+        let current = Glibc.umask(0o022)
+        Glibc.umask(current)
+        return current
+    }()
+
     public init(path: String) throws {
         self.path = path
         fd = try step("open \(path)") { try FileDescriptor.open(path, O_RDONLY | O_DIRECTORY) }
@@ -146,8 +153,11 @@ public final class RootedTree: @unchecked Sendable {
             openat(directory.raw, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         })
         try fill(file.raw)
-        if let owner { _ = try sys("fchown", path) { fchown(file.raw, owner.uid, owner.gid) } }
-        _ = try sys("fchmod", path) { fchmod(file.raw, mode) }
+        // A new file is already ours, with the mode less the umask: fix only what differs.
+        if let owner, owner.uid != geteuid() || owner.gid != getegid() {
+            _ = try sys("fchown", path) { fchown(file.raw, owner.uid, owner.gid) }
+        }
+        if mode & ~Self.umask != mode { _ = try sys("fchmod", path) { fchmod(file.raw, mode) } }
     }
 
     /// A symlink at `path` pointing at `target` (kept as written).
