@@ -65,7 +65,7 @@ let package = Package(
         // by the daemon (BerthEngine, BerthAPI) and the client (BerthClient).
         .target(name: "BerthAPIModel", dependencies: ["BerthSystem"]),
         .target(name: "BerthEngine", dependencies: [
-            "BerthAPIModel", "BerthSystem", "BerthOCI", "BerthStore", "BerthRegistry", "BerthImages", "BerthNetwork",
+            "BerthAPIModel", "BerthSystem", "BerthOCI", "BerthStore", "BerthRegistry", "BerthImages", "BerthNetwork", "BerthBuild",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "BerthAPI", dependencies: [

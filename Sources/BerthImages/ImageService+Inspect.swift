@@ -5,8 +5,13 @@ import Foundation
 
 extension ImageService {
     /// `docker images`: every image with its names, size and creation time.
-    public func images() throws -> [ImageSummary] {
-        try allImages().map { image in
+    /// Images only the build cache names (intermediate build steps) are
+    /// left out unless `intermediate` (docker's `images -a`).
+    public func images(intermediate: Bool = false) throws -> [ImageSummary] {
+        let listed = try allImages().filter { (image: StoredImage) -> Bool in
+            intermediate || image.names.isEmpty || !image.names.allSatisfy { Self.isBuildCacheName($0) }
+        }
+        return try listed.map { image in
             ImageSummary(Id: image.id.description, ParentId: "", RepoTags: image.repoTags, RepoDigests: image.repoDigests,
                          Created: Int64(Self.date(image.config.created)?.timeIntervalSince1970 ?? 0),
                          Size: try size(of: image), Labels: image.config.config?.labels ?? [:],

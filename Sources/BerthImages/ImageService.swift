@@ -51,14 +51,26 @@ public final class ImageService: @unchecked Sendable {
     /// A temporary directory under the store root (same filesystem, so
     /// renames into place are atomic), removed by `body`'s end.
     func withScratch<T>(_ body: (String) throws -> T) throws -> T {
+        let path = try makeScratch()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try body(path)
+    }
+
+    /// `withScratch` for an async body.
+    func withAsyncScratch<T>(_ body: (String) async throws -> T) async throws -> T {
+        let path = try makeScratch()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try await body(path)
+    }
+
+    /// A new directory under `<store>/tmp`.
+    private func makeScratch() throws -> String {
         let base = store.root + "/tmp"
         mkdir(base, 0o700)
         var template = Array("\(base)/op-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
             throw BerthError(SystemError("mkdtemp", path: base, errno: errno), while: "create a scratch directory")
         }
-        let path = String(cString: made)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        return try body(path)
+        return String(cString: made)
     }
 }

@@ -6,26 +6,30 @@ import Glibc
 /// layers straight out of the archive file at their offsets. Understands
 /// ustar (with prefix), GNU long names (`L`) and pax `path`/`size`
 /// records, which is what docker, podman, skopeo and Go's archive/tar write.
-struct TarIndex {
-    enum Kind: Equatable {
+/// The build reads its context the same way (`BerthEngine.TarContext`).
+public struct TarIndex: Sendable {
+    public enum Kind: Equatable, Sendable {
         case file, directory, symlink(String), hardlink(String), other
     }
 
-    struct Entry: Equatable {
-        var name: String
-        var kind: Kind
+    public struct Entry: Equatable, Sendable {
+        public var name: String
+        public var kind: Kind
         /// Offset of the data in the archive file.
-        var offset: Int64
-        var size: Int64
+        public var offset: Int64
+        public var size: Int64
+        /// Permission bits (mode & 07777) and modification time (seconds).
+        public var mode: UInt32 = 0o644
+        public var mtime: Int64 = 0
     }
 
-    let path: String
-    private(set) var entries: [String: Entry] = [:]
+    public let path: String
+    public private(set) var entries: [String: Entry] = [:]
 
     /// Scans the archive at `path`. Names that are absolute or climb out
     /// with `..` make the archive invalid (it was made to attack whoever
     /// extracts it), as does a header with a bad checksum.
-    init(path: String, fd: Int32) throws {
+    public init(path: String, fd: Int32) throws {
         self.path = path
         let fileSize = Int64(try step("stat \(path)") { () throws -> Int in
             var info = stat()
@@ -87,7 +91,9 @@ struct TarIndex {
             default: kind = .other
             }
             if clean.isEmpty { continue }
-            entries[clean] = Entry(name: clean, kind: kind, offset: dataOffset, size: size)
+            entries[clean] = Entry(name: clean, kind: kind, offset: dataOffset, size: size,
+                                   mode: UInt32(truncatingIfNeeded: Self.number(block[100..<108])) & 0o7777,
+                                   mtime: Self.number(block[136..<148]))
         }
     }
 

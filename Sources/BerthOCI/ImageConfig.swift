@@ -121,6 +121,16 @@ public struct ContainerConfig: Codable, Hashable, Sendable {
         public var startInterval: Int64?
         public var retries: Int?
 
+        public init(test: [String]? = nil, interval: Int64? = nil, timeout: Int64? = nil, startPeriod: Int64? = nil,
+                    startInterval: Int64? = nil, retries: Int? = nil) {
+            self.test = test
+            self.interval = interval
+            self.timeout = timeout
+            self.startPeriod = startPeriod
+            self.startInterval = startInterval
+            self.retries = retries
+        }
+
         enum CodingKeys: String, CodingKey {
             case test = "Test", interval = "Interval", timeout = "Timeout"
             case startPeriod = "StartPeriod", startInterval = "StartInterval", retries = "Retries"

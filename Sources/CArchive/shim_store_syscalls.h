@@ -31,6 +31,12 @@ static inline int berth_store_unshare_fs(void) {
     return (int)syscall(SYS_unshare, 0x00000200 /* CLONE_FS */);
 }
 
+/* copy_file_range(2) of up to `length` bytes from `*in_offset` (advanced)
+ * to the output file's position. */
+static inline long berth_store_copy_file_range(int in, long long *in_offset, int out, unsigned long length) {
+    return syscall(SYS_copy_file_range, in, in_offset, out, (void *)0, length, 0);
+}
+
 /* syncfs(2) is a GNU extension Swift's Glibc module does not declare. */
 static inline int berth_store_syncfs(int fd) {
     return (int)syscall(SYS_syncfs, fd);

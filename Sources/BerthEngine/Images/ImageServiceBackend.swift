@@ -27,7 +27,7 @@ public struct ImageServiceBackend: ImageBackend {
             throw BerthError.invalidArgument("invalid filter 'dangling=\(bad)'")
         }
         let shared = options.sharedSize ? try service.sharedSizes() : [:]
-        return try service.images().compactMap { image -> BerthAPIModel.ImageSummary? in
+        return try service.images(intermediate: options.all).compactMap { image -> BerthAPIModel.ImageSummary? in
             if dangling.contains("true"), !image.RepoTags.isEmpty { return nil }
             if dangling.contains("false"), image.RepoTags.isEmpty { return nil }
             if !options.filters.matchLabels(image.Labels) { return nil }

@@ -1,7 +1,7 @@
 import BerthSystem
 
 /// The routers whose services are not wired into the daemon yet (images come
-/// from BerthImages, networks from BerthNetwork, volumes and build later):
+/// from BerthImages, networks from BerthNetwork, volumes later):
 /// every call answers 501 with a message naming what is missing, except
 /// image inspect, which the container images resolve.
 public struct UnwiredImages: ImageBackend {
@@ -93,15 +93,5 @@ public struct UnwiredVolumes: VolumeBackend {
     }
     public func volumesPrune(filters: Filters) async throws -> VolumePruneResponse {
         throw BerthError(.notImplemented, "volumes is not wired into berth daemon yet")
-    }
-}
-
-public struct UnwiredBuild: BuildBackend {
-    public init() {}
-    public func build(_ options: BuildOptions, context: ByteStream) async throws -> AsyncThrowingStream<JSONMessage, any Error> {
-        throw BerthError(.notImplemented, "build (BerthBuild) is not wired into berth daemon yet")
-    }
-    public func buildPrune(_ options: BuildPruneOptions) async throws -> BuildPruneResponse {
-        throw BerthError(.notImplemented, "build (BerthBuild) is not wired into berth daemon yet")
     }
 }

@@ -56,7 +56,8 @@ struct DaemonRunner {
         let adapter = ContainerBackendAdapter(service: containers)
         let backends = Backends(system: system, containers: adapter, images: imageBackend,
                                 networks: NetworkBackendAdapter(service: network, containers: containers), volumes: volumes,
-                                exec: adapter, build: UnwiredBuild())
+                                exec: adapter,
+                                build: BuildService(images: imageService, containers: containers, dataRoot: settings.dataRoot))
         var servers: [APIServer] = []
         for socket in settings.sockets {
             try FileManager.default.createDirectory(atPath: (socket as NSString).deletingLastPathComponent,
