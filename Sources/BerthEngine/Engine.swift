@@ -58,8 +58,7 @@ public struct ContainerBackendAdapter: ContainerBackend, ExecBackend {
     }
     public func containersPrune(filters: Filters) async throws -> ContainerPruneResponse { try await service.prune(filters: filters) }
     public func containerCommit(_ name: String, options: CommitOptions) async throws -> IDResponse {
-        _ = try await service.inspect(name)
-        throw BerthError(.notImplemented, "commit is not implemented by berth yet")
+        try await service.commit(name, options: options)
     }
 
     // MARK: exec

@@ -143,4 +143,27 @@ final class ContainerFilesTests: XCTestCase {
         let unknown = try docker("update", "--cpus", "1", "nope")
         XCTAssertTrue(unknown.stderr.contains("No such container: nope"), unknown.stderr)
     }
+
+    func testCommitMakesAnImageOfTheContainersChanges() throws {
+        XCTAssertEqual(try docker("run", "-d", "--name", "box", "-e", "A=1", "busybox", "sh", "-c",
+                                  "echo committed > /note; rm /bin/ls; exec sleep 300").status, 0)
+        XCTAssertTrue(waitUntil { (try? self.docker("exec", "box", "cat", "/note").stdout) == "committed\n" })
+        let commit = try docker("commit", "-c", "ENV B=2", "-c", "CMD [\"cat\", \"/note\"]", "-m", "snapshot", "-a", "tester",
+                                "box", "snap:1")
+        XCTAssertEqual(commit.status, 0, commit.stderr + daemon.logText())
+        XCTAssertTrue(commit.stdout.hasPrefix("sha256:"), commit.stdout)
+        // Paused while read, running again after.
+        XCTAssertEqual(try docker("inspect", "-f", "{{.State.Status}}", "box").stdout, "running\n")
+        XCTAssertEqual(try docker("run", "--rm", "snap:1").stdout, "committed\n")
+        let env = try docker("run", "--rm", "snap:1", "sh", "-c", "echo $A $B; test -e /bin/ls || echo ls-gone")
+        XCTAssertEqual(env.stdout, "1 2\nls-gone\n")
+        XCTAssertEqual(try docker("image", "inspect", "-f", "{{.Author}} {{.Comment}}", "snap:1").stdout, "tester snapshot\n")
+        // A stopped container commits too, and the original image is unchanged.
+        XCTAssertEqual(try docker("stop", "-t", "1", "box").status, 0)
+        XCTAssertEqual(try docker("commit", "box", "snap:2").status, 0)
+        XCTAssertEqual(try docker("run", "--rm", "snap:2", "cat", "/note").stdout, "committed\n")
+        XCTAssertNotEqual(try docker("run", "--rm", "busybox", "cat", "/note").status, 0)
+        let bad = try docker("commit", "-c", "FROM x", "box", "snap:3")
+        XCTAssertTrue(bad.stderr.contains("not a valid change command"), bad.stderr)
+    }
 }

@@ -229,14 +229,6 @@ final class DockerCLITests: XCTestCase {
         XCTAssertEqual(info.stdout, "1 1 \(daemon.dataRoot) overlay2 json-file\n")
     }
 
-    func waitUntil(timeout: Double = 10, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(100_000)
-        }
-        return condition()
-    }
 
     func testInitReapsForwardsSignalsAndKeepsTheExitCode() throws {
         guard DaemonHarness.runtimeFlags.isEmpty else { throw XCTSkip("--init needs berth's runtime") }
@@ -264,5 +256,17 @@ final class DockerCLITests: XCTestCase {
         XCTAssertEqual(run.status, 127, run.stderr)
         XCTAssertTrue(run.stderr.contains("/no/such/binary"), run.stderr)
         XCTAssertEqual(try daemon.docker(["ps", "-aq"]).stdout, "", "the --rm container was kept")
+    }
+}
+
+extension XCTestCase {
+    /// Polls `condition` (every 0.1 s) until it holds or `timeout` passes.
+    func waitUntil(timeout: Double = 10, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(100_000)
+        }
+        return condition()
     }
 }

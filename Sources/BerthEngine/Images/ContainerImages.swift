@@ -1,3 +1,4 @@
+import BerthImages
 import BerthOCI
 import BerthStore
 
@@ -14,6 +15,9 @@ public protocol ContainerImages: Sendable {
     func prepareRootfs(key: String, imageID: String) async throws -> [BerthStore.Mount]
     /// Removes the rootfs of `key` (already unmounted); absent is fine.
     func removeRootfs(key: String) async throws
+    /// `docker commit`: the changes in rootfs `key` (on `imageID`) as a new
+    /// layer and image with `change`'s config, history and names; returns its ID.
+    func commitRootfs(key: String, imageID: String, _ change: ImageCommit) async throws -> String
 }
 
 /// An image resolved for a container.

@@ -1,3 +1,4 @@
+import BerthImages
 import BerthOCI
 import BerthStore
 import BerthSystem
@@ -77,6 +78,10 @@ public final class DirectoryImages: ContainerImages, @unchecked Sendable {
         let layer = "dirimage-" + imageID.dropFirst(7)
         try await importLayer(entry, as: layer)
         return try lock.withLock { try store.snapshotter.prepare(key, parent: layer) }
+    }
+
+    public func commitRootfs(key: String, imageID: String, _ change: ImageCommit) async throws -> String {
+        throw BerthError(.notImplemented, "commit needs the image store; directory images cannot be committed")
     }
 
     public func removeRootfs(key: String) async throws {

@@ -24,6 +24,11 @@ public struct StoreImages: ContainerImages {
         try service.prepareRootfs(image: imageID, containerKey: key)
     }
 
+    public func commitRootfs(key: String, imageID: String, _ change: ImageCommit) async throws -> String {
+        let parent = try service.image(imageID)
+        return try await service.commit(snapshot: key, parent: parent, change).id.description
+    }
+
     public func removeRootfs(key: String) async throws {
         do {
             try service.removeRootfs(containerKey: key)
