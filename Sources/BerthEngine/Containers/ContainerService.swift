@@ -54,6 +54,10 @@ public actor ContainerService {
     /// Containers being started, stopped or removed (one operation at a time).
     var busy: Set<String> = []
     var execs: [String: ExecRecord] = [:]
+    /// `State.Health` of running containers with a health check (+Health).
+    var health: [String: Health] = [:]
+    /// Containers whose exit is being handled (`exited`).
+    var exiting: Set<String> = []
     /// Networks and volumes (`wire`); nil: loopback only, no volumes.
     var network: NetworkService?
     var volumes: VolumeService?
