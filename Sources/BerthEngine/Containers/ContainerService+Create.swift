@@ -1,3 +1,4 @@
+import BerthAPIModel
 import BerthOCI
 import BerthStore
 import BerthSystem
@@ -94,7 +95,7 @@ extension ContainerService {
         }
     }
 
-    static func containerConfig(_ r: ContainerCreateRequest) -> ContainerConfig {
+    static func containerConfig(_ r: ContainerCreateRequest) -> BerthAPIModel.ContainerConfig {
         var c = ContainerConfig()
         c.hostname = r.hostname; c.domainname = r.domainname; c.user = r.user
         c.attachStdin = r.attachStdin ?? false; c.attachStdout = r.attachStdout ?? false; c.attachStderr = r.attachStderr ?? false
@@ -109,7 +110,7 @@ extension ContainerService {
     /// moby's `merge` (daemon/commit.go): the image's config fills what the
     /// request leaves empty; env is merged by key, the request winning; an
     /// entrypoint given without cmd drops the image's cmd.
-    static func merge(image: BerthOCI.ContainerConfig?, into config: inout ContainerConfig) {
+    static func merge(image: BerthOCI.ContainerConfig?, into config: inout BerthAPIModel.ContainerConfig) {
         guard let image else {
             if config.env == nil { config.env = [defaultPath] }
             return
