@@ -37,15 +37,16 @@ extension ComposeRunner {
         config.workingDir = options.workdir
         config.env = options.env.isEmpty ? nil : options.env
         config.privileged = options.privileged ? true : nil
-        let created = try client.post(IDResponse.self, "/containers/\(c.id)/exec", json: config)
+        let execID = try client.post(IDResponse.self, "/containers/\(c.id)/exec", json: config).id ?? ""
+
         let start = ExecStartConfig(detach: detach, tty: options.tty)
         if detach {
-            try client.post("/exec/\(created.id)/start", json: start)
+            try client.post("/exec/\(execID)/start", json: start)
             return 0
         }
-        let stream = try client.hijack(EngineClient.Request(method: "POST", path: "/exec/\(created.id)/start", body: .encode(start)))
+        let stream = try client.hijack(EngineClient.Request(method: "POST", path: "/exec/\(execID)/start", body: .encode(start)))
         try pump(stream, tty: options.tty, stdin: options.interactive)
-        let info = try client.get(ExecInspectResponse.self, "/exec/\(created.id)/json")
+        let info = try client.get(ExecInspectResponse.self, "/exec/\(execID)/json")
         return Int32(truncatingIfNeeded: info.exitCode ?? 0)
     }
 
@@ -57,6 +58,9 @@ extension ComposeRunner {
                     noDeps: Bool = false, servicePorts: Bool = false, remove: Bool = false, detach: Bool = false,
                     publish: [String] = [], _ options: ProcessOptions) throws -> Int32 {
         guard project.services[service] != nil else { throw BerthError.notFound("no such service: \(service)") }
+        for p in publish where ServicePort.parseShort(p) == nil {
+            throw BerthError.invalidArgument("invalid port \"\(p)\" for --publish")
+        }
         let deps = DependencyGraph(project).closure(of: [service]).subtracting([service])
         if !noDeps && !deps.isEmpty {
             var up = UpOptions()
@@ -85,13 +89,14 @@ extension ComposeRunner {
             if !options.env.isEmpty { body.env = (body.env ?? []) + options.env }
             // Ports are published only with --service-ports or -p (compose's run).
             if !servicePorts { body.hostConfig?.portBindings = nil }
+            var bindings = body.hostConfig?.portBindings ?? [:]
             for p in publish {
                 for port in ServicePort.parseShort(p) ?? [] {
-                    body.hostConfig?.portBindings = body.hostConfig?.portBindings ?? [:]
-                    body.hostConfig?.portBindings?["\(port.target)/\(port.protocol)", default: []]
+                    bindings["\(port.target)/\(port.protocol)", default: []]
                         .append(PortBinding(hostIp: port.hostIp ?? "", hostPort: port.published ?? ""))
                 }
             }
+            body.hostConfig?.portBindings = bindings.isEmpty ? nil : bindings
             if remove && detach { body.hostConfig?.autoRemove = true }
         }
         if detach {
@@ -122,14 +127,15 @@ extension ComposeRunner {
     /// when `stdin`, our stdin to the stream on a thread of its own.
     func pump(_ stream: HijackedStream, tty: Bool, stdin: Bool) throws {
         if stdin {
+            let stream = UncheckedStream(stream)
             DispatchQueue.global().async {
                 var buffer = [UInt8](repeating: 0, count: 32768)
                 while true {
                     let n = buffer.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, $0.count) }
                     if n <= 0 { break }
-                    do { try stream.write(Array(buffer[0..<n])) } catch { break }
+                    do { try stream.value.write(Array(buffer[0..<n])) } catch { break }
                 }
-                stream.closeWrite()
+                stream.value.closeWrite()
             }
         }
         if tty {
@@ -149,4 +155,11 @@ extension ComposeRunner {
             offset += n
         }
     }
+}
+
+/// The hijacked stream, written by the stdin thread while the caller
+/// reads it: reads and writes go to different directions of the socket.
+struct UncheckedStream: @unchecked Sendable {
+    let value: HijackedStream
+    init(_ value: HijackedStream) { self.value = value }
 }

@@ -51,12 +51,13 @@ extension ComposeRunner {
             let client = self.client
             let id = c.id
             let linePrefix = prefix
+            let logQuery = query
             group.enter()
             DispatchQueue.global().async {
                 defer { group.leave() }
                 do {
                     let info = try client.get(ContainerInspectResponse.self, "/containers/\(id)/json")
-                    let response = try client.checked(EngineClient.Request(method: "GET", path: "/containers/\(id)/logs", query: query))
+                    let response = try client.checked(EngineClient.Request(method: "GET", path: "/containers/\(id)/logs", query: logQuery))
                     var pending: [UInt8] = []
                     func emit(_ bytes: [UInt8], flush: Bool) {
                         pending += bytes
@@ -67,10 +68,9 @@ extension ComposeRunner {
                         }
                         if flush && !pending.isEmpty { lines.append(pending); pending = [] }
                         guard !lines.isEmpty else { return }
-                        output.withLock { _ in
-                            for line in lines { print(linePrefix + String(decoding: line, as: UTF8.self)) }
-                            fflush(stdout)
-                        }
+                        var text: [UInt8] = []
+                        for line in lines { text += Array(linePrefix.utf8) + line + [10] }
+                        output.withLock { _ in ComposeRunner.write(1, text) }
                     }
                     if info.config?.tty == true {
                         while case let chunk = try response.read(), !chunk.isEmpty { emit(chunk, flush: false) }

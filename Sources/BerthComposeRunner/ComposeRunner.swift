@@ -21,7 +21,11 @@ public final class ComposeRunner {
     public let project: Project
     public let planner: ComposePlanner
     /// Where progress lines go (stderr by default).
-    public var progress: (String) -> Void = { line in fputs(line + "\n", stderr) }
+    public var progress: (String) -> Void = { line in ComposeRunner.write(2, Array((line + "\n").utf8)) }
+    /// Makes build contexts (`build`, `up --build`).
+    public var buildContext: BuildContextProvider = { directory, _ in
+        throw BerthError.invalidArgument("no build context provider for \(directory)")
+    }
 
     public init(client: EngineClient, project: Project, version: String) {
         self.client = client
