@@ -18,8 +18,7 @@ final class ComposeTests: XCTestCase {
     func setUpExample(port: Int) throws -> Setup {
         let daemon = try DaemonHarness()
         try daemon.start()
-        let env = ["DOCKER_HOST": daemon.host, "DOCKER_CONFIG": daemon.dir + "/docker-config", "PORT": String(port),
-                   "COMPOSE_INTERACTIVE_NO_CLI": "1"]
+        let env = ["DOCKER_HOST": daemon.host, "DOCKER_CONFIG": daemon.dir + "/docker-config", "PORT": String(port)]
         let build = try DaemonHarness.run(["/bin/bash", Self.example + "/build-images.sh", daemon.dir + "/images", "--load"], environment: env)
         guard build.status == 0 else { daemon.tearDown(); throw HarnessError(message: build.stderr + build.stdout) }
         return Setup(daemon: daemon, env: env, port: port)
@@ -172,6 +171,7 @@ final class ComposeTests: XCTestCase {
       cache:
         image: busybox:latest
         command: ["sh", "-c", "sleep 1; touch /tmp/ready; exec sleep 600"]
+        stop_signal: SIGKILL
         healthcheck:
           test: ["CMD", "test", "-f", "/tmp/ready"]
           interval: 200ms
@@ -182,6 +182,7 @@ final class ComposeTests: XCTestCase {
       app:
         image: busybox:latest
         command: ["sleep", "600"]
+        stop_signal: SIGKILL
         depends_on:
           cache:
             condition: service_healthy
