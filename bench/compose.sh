@@ -42,7 +42,7 @@ for image in web-db-kv web-db-web; do
   docker -H "$bsock" load -i "$work/images/$image.tar" >/dev/null
   docker -H "$dsock" load -i "$work/images/$image.tar" >/dev/null
 done
-ms() { date +%s%N | awk '{print int($1 / 1000000)}'; }
+ms() { local n; n=$(date +%s%N); echo $(( n / 1000000 )); }
 cycle_berth() { "$berth" compose -H "$bsock" -f "$file" -p benchb up -d && "$berth" compose -H "$bsock" -f "$file" -p benchb down; }
 cycle_docker() { DOCKER_HOST="$dsock" docker-compose -f "$file" -p benchd up -d && DOCKER_HOST="$dsock" docker-compose -f "$file" -p benchd down; }
 time_cycle() { local s e; s=$(ms); "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }; e=$(ms); echo $((e - s)); }
