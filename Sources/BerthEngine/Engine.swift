@@ -14,17 +14,17 @@ public struct ContainerBackendAdapter: ContainerBackend, ExecBackend {
     }
     public func containerList(_ options: ContainerListOptions) async throws -> [ContainerSummary] { try await service.list(options) }
     public func containerInspect(_ name: String, size: Bool, version: APIVersion) async throws -> ContainerInspectResponse {
-        try await service.inspect(name)
+        var response = try await service.inspect(name)
+        if size, let id = response.id { response.sizeRw = await service.writableLayerSize(id) }
+        return response
     }
     public func containerTop(_ name: String, psArgs: String) async throws -> ContainerTopResponse { try await service.top(name, psArgs: psArgs) }
     public func containerLogs(_ name: String, options: LogsOptions) async throws -> LogStream { try await service.logs(name, options: options) }
     public func containerChanges(_ name: String) async throws -> [FilesystemChange] {
-        _ = try await service.inspect(name)
-        throw BerthError(.notImplemented, "container diff is not implemented by berth yet")
+        try await service.changes(name)
     }
     public func containerExport(_ name: String) async throws -> ByteStream {
-        _ = try await service.inspect(name)
-        throw BerthError(.notImplemented, "container export is not implemented by berth yet")
+        try await service.export(name)
     }
     public func containerStats(_ name: String, options: StatsOptions) async throws -> AsyncThrowingStream<ContainerStatsResponse, any Error> {
         try await service.stats(name, options: options)
@@ -35,8 +35,7 @@ public struct ContainerBackendAdapter: ContainerBackend, ExecBackend {
     public func containerRestart(_ name: String, options: StopOptions) async throws { try await service.restart(name, options: options) }
     public func containerKill(_ name: String, signal: String?) async throws { try await service.kill(name, signal: signal) }
     public func containerUpdate(_ name: String, _ update: ContainerUpdateRequest) async throws -> ContainerUpdateResponse {
-        _ = try await service.inspect(name)
-        throw BerthError(.notImplemented, "container update is not implemented by berth yet")
+        try await service.update(name, update)
     }
     public func containerRename(_ name: String, to newName: String) async throws { try await service.rename(name, to: newName) }
     public func containerPause(_ name: String) async throws { try await service.pause(name) }
@@ -49,16 +48,13 @@ public struct ContainerBackendAdapter: ContainerBackend, ExecBackend {
     }
     public func containerRemove(_ name: String, options: RemoveOptions) async throws { try await service.remove(name, options: options) }
     public func containerArchiveStat(_ name: String, path: String) async throws -> PathStat {
-        _ = try await service.inspect(name)
-        throw BerthError(.notImplemented, "container archive is not implemented by berth yet")
+        try await service.archiveStat(name, path: path)
     }
     public func containerArchiveGet(_ name: String, path: String) async throws -> (stat: PathStat, archive: ByteStream) {
-        _ = try await service.inspect(name)
-        throw BerthError(.notImplemented, "container archive is not implemented by berth yet")
+        try await service.archiveGet(name, path: path)
     }
     public func containerArchivePut(_ name: String, path: String, options: ArchivePutOptions, archive: ByteStream) async throws {
-        _ = try await service.inspect(name)
-        throw BerthError(.notImplemented, "container archive is not implemented by berth yet")
+        try await service.archivePut(name, path: path, options: options, archive: archive)
     }
     public func containersPrune(filters: Filters) async throws -> ContainerPruneResponse { try await service.prune(filters: filters) }
     public func containerCommit(_ name: String, options: CommitOptions) async throws -> IDResponse {

@@ -56,7 +56,7 @@ extension ImageService {
         try image.chainIDs.reduce(0) { $0 + (try layerSize($1)) }
     }
 
-    private func layerSize(_ chainID: Digest) throws -> Int64 {
+    func layerSize(_ chainID: Digest) throws -> Int64 {
         guard let info = try? store.snapshotter.stat(chainID.description) else { return 0 }
         return info.labels[Labels.unpackedSize].flatMap(Int64.init) ?? 0
     }

@@ -220,6 +220,13 @@ public final class Runtime {
         try Cgroup.load(paths: state.cgroupPaths).thaw()
     }
 
+    /// New cgroup limits for a created, running or paused container (`runc update`).
+    public func update(id: String, resources: RuntimeSpec.Resources) throws {
+        let state = try states.load(id)
+        guard states.status(state) != .stopped else { throw BerthError.conflict("container \(id) is stopped") }
+        try Cgroup.load(paths: state.cgroupPaths).update(resources)
+    }
+
     /// The pids in the container's cgroup.
     public func processes(id: String) throws -> [Int32] {
         let state = try states.load(id)

@@ -219,4 +219,41 @@ final class DockerImageTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stdout + result.stderr + "\n--- daemon log tail:\n" + String(daemon.logText().suffix(3000)))
         XCTAssertTrue(result.stdout.hasSuffix("OK\n"), result.stdout)
     }
+
+    func testLoginChecksCredentialsWithTheRegistryThenPushAndPullUseThem() throws {
+        let registry = try TestRegistry.start(mode: .basic, images: [])
+        self.registry = registry
+        let wrong = try daemon.docker(["login", "-u", registry.username!, "--password-stdin", registry.host], stdin: "not-the-password\n")
+        XCTAssertNotEqual(wrong.status, 0)
+        XCTAssertTrue(wrong.stderr.contains("401") || wrong.stderr.lowercased().contains("unauthorized"), wrong.stderr)
+        let login = try daemon.docker(["login", "-u", registry.username!, "--password-stdin", registry.host], stdin: registry.password! + "\n")
+        XCTAssertEqual(login.status, 0, login.stderr + daemon.logText())
+        XCTAssertTrue(login.stdout.contains("Login Succeeded"), login.stdout)
+        // The CLI keeps the credentials and sends them with each push and pull.
+        let config = try String(contentsOfFile: daemon.dir + "/docker-config/config.json", encoding: .utf8)
+        XCTAssertTrue(config.contains(registry.host), config)
+        try ok(["tag", "busybox", "\(registry.host)/mine/busybox:1"])
+        try ok(["push", "\(registry.host)/mine/busybox:1"])
+        try ok(["rmi", "\(registry.host)/mine/busybox:1"])
+        try ok(["pull", "\(registry.host)/mine/busybox:1"])
+        try ok(["logout", registry.host])
+        try ok(["rmi", "\(registry.host)/mine/busybox:1"])
+        // Without them the registry refuses (the CLI then offers to log in).
+        let anonymous = try daemon.docker(["pull", "\(registry.host)/mine/busybox:1"], stdin: "\n\n", timeout: 20)
+        XCTAssertTrue(anonymous.stderr.contains("401") || anonymous.stdout.contains("Login prior to pull"), anonymous.stdout + anonymous.stderr)
+        XCTAssertNotEqual(try daemon.docker(["image", "inspect", "\(registry.host)/mine/busybox:1"]).status, 0, "pulled without credentials")
+    }
+
+    func testSystemDfCountsImagesContainersAndVolumes() throws {
+        try ok(["run", "--name", "writer", "-v", "dfdata:/data", "busybox", "sh", "-c",
+                "dd if=/dev/zero of=/data/v bs=1024 count=64 2>/dev/null; dd if=/dev/zero of=/w bs=1024 count=32 2>/dev/null"])
+        let lines = try ok(["system", "df", "--format", "{{.Type}} {{.TotalCount}} {{.Active}}"])
+        XCTAssertTrue(lines.contains("Images 1 1"), lines)
+        XCTAssertTrue(lines.contains("Containers 1 0"), lines)
+        XCTAssertTrue(lines.contains("Local Volumes 1 1"), lines)
+        let sizes = try ok(["ps", "-a", "-s", "--format", "{{.Size}}"])
+        XCTAssertTrue(sizes.hasPrefix("32.8kB"), sizes)
+        let volumes = try ok(["system", "df", "-v", "--format", "{{json .Volumes}}"])
+        XCTAssertTrue(volumes.contains("\"Size\":\"65.54kB\"") || volumes.contains("65.54kB"), volumes)
+    }
 }

@@ -112,7 +112,9 @@ extension ContainerService {
                 }
                 if !ok { continue }
             }
-            result.append(summary(record))
+            var entry = summary(record)
+            if options.size { entry.sizeRw = writableLayerSize(record.id) }
+            result.append(entry)
             if let limit = options.limit, limit > 0, result.count >= limit { break }
         }
         return result

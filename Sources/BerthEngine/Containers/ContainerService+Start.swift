@@ -196,6 +196,7 @@ extension ContainerService {
     }
 
     func unmountRootfs(_ id: String) {
+        if rootfsHolds[id, default: 0] > 0 { return } // released by the last holder (`releaseFilesystem`)
         let target = paths.rootfs(id)
         while isMountPoint(target) {
             if (try? Mounter.unmount(target)) == nil {

@@ -53,6 +53,9 @@ public actor ContainerService {
     var pendingAttaches: [String: [OneShot<MonitorConnection?>]] = [:]
     /// Containers being started, stopped or removed (one operation at a time).
     var busy: Set<String> = []
+    /// Archive, export and commit operations reading a stopped container's
+    /// mounted rootfs: it stays mounted while any holds it.
+    var rootfsHolds: [String: Int] = [:]
     var execs: [String: ExecRecord] = [:]
     /// `State.Health` of running containers with a health check (+Health).
     var health: [String: Health] = [:]

@@ -59,6 +59,7 @@ struct SpecBuilder {
             linux.readonlyPaths = host.readonlyPaths ?? Self.readonlyPaths
         }
         if let sysctls = host.sysctls, !sysctls.isEmpty { linux.sysctl = sysctls }
+        linux.seccomp = try SeccompProfile.forContainer(securityOpt: host.securityOpt ?? [], caps: caps, privileged: privileged)
         spec.linux = linux
         return spec
     }

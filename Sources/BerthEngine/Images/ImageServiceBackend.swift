@@ -26,6 +26,7 @@ public struct ImageServiceBackend: ImageBackend {
         if let bad = dangling.first(where: { $0 != "true" && $0 != "false" }) {
             throw BerthError.invalidArgument("invalid filter 'dangling=\(bad)'")
         }
+        let shared = options.sharedSize ? try service.sharedSizes() : [:]
         return try service.images().compactMap { image -> BerthAPIModel.ImageSummary? in
             if dangling.contains("true"), !image.RepoTags.isEmpty { return nil }
             if dangling.contains("false"), image.RepoTags.isEmpty { return nil }
@@ -45,7 +46,7 @@ public struct ImageServiceBackend: ImageBackend {
             summary.repoDigests = image.RepoDigests
             summary.created = Int(image.Created)
             summary.size = image.Size
-            summary.sharedSize = -1
+            summary.sharedSize = shared[image.Id] ?? -1
             summary.labels = image.Labels
             summary.containers = image.Containers
             return summary

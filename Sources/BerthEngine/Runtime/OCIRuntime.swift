@@ -52,6 +52,10 @@ public struct OCIRuntime: Sendable {
     func pause(_ id: String) async throws { try await simple(["pause", id], what: "pause") }
     func resume(_ id: String) async throws { try await simple(["resume", id], what: "resume") }
 
+    /// New cgroup limits for a live container: `update --resources FILE`
+    /// (linux.resources JSON, as runc reads it).
+    func update(_ id: String, resources: String) async throws { try await simple(["update", "--resources", resources, id], what: "update") }
+
     /// Sends `signal` to the init (`--all` would reach every process).
     func kill(_ id: String, signal: Int32) async throws {
         try await simple(["kill", id, String(signal)], what: "kill")

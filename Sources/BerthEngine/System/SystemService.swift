@@ -1,3 +1,5 @@
+import BerthImages
+import BerthRegistry
 import BerthSystem
 import Foundation
 import Glibc
@@ -25,7 +27,14 @@ public struct SystemService: SystemBackend {
     let containers: ContainerService
     let events: EventBus
 
-    public init(settings: Settings, containers: ContainerService, events: EventBus) {
+    /// The image and volume services, for /system/df and /auth (nil: none).
+    let images: ImageServiceBackend?
+    let volumes: VolumeService?
+
+    public init(settings: Settings, containers: ContainerService, events: EventBus,
+                images: ImageServiceBackend? = nil, volumes: VolumeService? = nil) {
+        self.images = images
+        self.volumes = volumes
         self.settings = settings
         self.containers = containers
         self.events = events
@@ -115,7 +124,7 @@ public struct SystemService: SystemBackend {
         info.containerdCommit = Commit(id: "")
         info.runcCommit = Commit(id: "")
         info.initCommit = Commit(id: "")
-        info.securityOptions = ["name=cgroupns"].filter { _ in Self.cgroupVersion() == "2" }
+        info.securityOptions = ["name=seccomp,profile=builtin"] + ["name=cgroupns"].filter { _ in Self.cgroupVersion() == "2" }
         info.warnings = []
         return info
     }
@@ -148,13 +157,26 @@ public struct SystemService: SystemBackend {
         return version
     }
 
+    /// `docker system df`: images with their container counts, layers
+    /// counted once, containers with their writable-layer sizes, volumes
+    /// with their sizes and users. `types` empty: all.
     public func dataUsage(types: Set<String>) async throws -> SystemDataUsageResponse {
+        func wanted(_ type: String) -> Bool { types.isEmpty || types.contains(type) }
         var response = SystemDataUsageResponse()
-        response.layersSize = 0
-        response.images = []
-        response.containers = try await containers.list(ContainerListOptions(all: true))
-        response.volumes = []
-        response.buildCache = []
+        if wanted("image"), let images {
+            var options = ImageListOptions()
+            options.all = true
+            options.sharedSize = true
+            response.images = try await images.imageList(options)
+            response.layersSize = try images.service.layersSize()
+        }
+        if wanted("container") {
+            response.containers = try await containers.list(ContainerListOptions(all: true, size: true))
+        }
+        if wanted("volume"), let volumes {
+            response.volumes = volumes.diskUsage()
+        }
+        if wanted("build-cache") { response.buildCache = [] }
         return response
     }
 
@@ -162,7 +184,17 @@ public struct SystemService: SystemBackend {
         events.subscribe(options)
     }
 
+    /// `POST /auth` (docker login): checks the credentials with the registry.
     public func authenticate(_ config: AuthConfig) async throws -> SystemAuthResponse {
-        throw BerthError(.notImplemented, "registry login is not wired into berth's daemon yet")
+        guard let images else { throw BerthError(.notImplemented, "registry login needs the image service") }
+        guard let username = config.username, !username.isEmpty else {
+            throw BerthError.invalidArgument("login: a username is required")
+        }
+        try await images.service.checkLogin(server: config.serveraddress ?? "",
+                                            credentials: RegistryCredentials(username: username, password: config.password ?? ""))
+        var response = SystemAuthResponse()
+        response.status = "Login Succeeded"
+        response.identityToken = ""
+        return response
     }
 }

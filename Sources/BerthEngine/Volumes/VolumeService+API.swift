@@ -8,6 +8,18 @@ extension VolumeService: VolumeBackend {
         return list(filters)
     }
 
+    /// Every volume with its size and number of users (`docker system df`).
+    func diskUsage() -> [Volume] {
+        let volumes = list(Filters()).volumes ?? []
+        return volumes.map { volume in
+            var volume = volume
+            let name = volume.name ?? ""
+            volume.usageData = Volume.UsageData(size: Self.size(dataPath(name)),
+                                                refCount: Int64(lock.withLock { usersLocked(name).count }))
+            return volume
+        }
+    }
+
     func list(_ filters: Filters) -> VolumeListResponse {
         lock.withLock {
             let volumes = all().filter { meta in

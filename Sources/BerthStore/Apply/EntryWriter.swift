@@ -13,9 +13,16 @@ struct EntryWriter {
     private(set) var unpackedSize: Int64 = 0
     private var directoryTimes: [([String], timespec, timespec)] = []
     private var cachedParent: ([String], FileDescriptor)?
+    /// `.wh.` entries become overlay whiteouts (a layer); false: plain files (docker cp).
+    let whiteouts: Bool
+    /// docker cp's noOverwriteDirNonDir: a directory never replaces a
+    /// non-directory, nor the other way round.
+    let noOverwriteDirNonDir: Bool
 
-    init(root: RootedDirectory) {
+    init(root: RootedDirectory, whiteouts: Bool = true, noOverwriteDirNonDir: Bool = false) {
         self.root = root
+        self.whiteouts = whiteouts
+        self.noOverwriteDirNonDir = noOverwriteDirNonDir
     }
 
     static let whiteoutPrefix = ".wh."
@@ -26,12 +33,12 @@ struct EntryWriter {
         if path.isRoot { return } // "./": the snapshot directory itself stays as created
         let parent = try parentDirectory(path.parent)
 
-        if path.name == Self.opaqueMarker {
+        if whiteouts, path.name == Self.opaqueMarker {
             try setXattrAt(parent.raw, ".", "trusted.overlay.opaque", value: "y")
             return
         }
-        if path.name.hasPrefix(Self.whiteoutPrefix + Self.whiteoutPrefix) { return } // aufs metadata (.wh..wh.plnk…)
-        if path.name.hasPrefix(Self.whiteoutPrefix) {
+        if whiteouts, path.name.hasPrefix(Self.whiteoutPrefix + Self.whiteoutPrefix) { return } // aufs metadata (.wh..wh.plnk…)
+        if whiteouts, path.name.hasPrefix(Self.whiteoutPrefix) {
             let hidden = String(path.name.dropFirst(Self.whiteoutPrefix.count))
             guard !hidden.isEmpty, hidden != ".", hidden != ".." else {
                 throw BerthError.invalidArgument("invalid whiteout name \"\(path.name)\"")
@@ -120,6 +127,12 @@ struct EntryWriter {
     private mutating func replaceExisting(_ parent: Int32, _ name: String, keepDirectory: Bool) throws {
         guard let info = try statAt(parent, name) else { return }
         if keepDirectory && info.st_mode & S_IFMT == S_IFDIR { return }
+        if noOverwriteDirNonDir {
+            if info.st_mode & S_IFMT == S_IFDIR {
+                throw BerthError.invalidArgument("cannot overwrite directory \"\(name)\" with non-directory")
+            }
+            if keepDirectory { throw BerthError.invalidArgument("cannot overwrite non-directory \"\(name)\" with directory") }
+        }
         try removeAt(parent, name)
         cachedParent = nil
     }

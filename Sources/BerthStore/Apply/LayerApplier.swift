@@ -33,16 +33,23 @@ public struct ApplyResult: Sendable, Equatable {
 public struct LayerApplier: Sendable {
     /// Largest uncompressed tar accepted, in bytes (nil: no limit besides disk space).
     public var sizeLimit: Int64?
+    /// `.wh.` entries become overlay whiteouts; false for a plain tar
+    /// (docker cp into a container), where they are ordinary files.
+    public var whiteouts = true
+    /// docker cp's noOverwriteDirNonDir (see `EntryWriter`).
+    public var noOverwriteDirNonDir = false
 
-    public init(sizeLimit: Int64? = nil) {
+    public init(sizeLimit: Int64? = nil, whiteouts: Bool = true, noOverwriteDirNonDir: Bool = false) {
         self.sizeLimit = sizeLimit
+        self.whiteouts = whiteouts
+        self.noOverwriteDirNonDir = noOverwriteDirNonDir
     }
 
     /// Applies the layer read from `fd` (until end of file) into `directory`.
     public func apply(fd: Int32, into directory: String) throws -> ApplyResult {
         let stream = LayerStream(fd: fd, limit: sizeLimit)
         let root = try step("apply layer into \(directory)") { try RootedDirectory(path: directory) }
-        var writer = EntryWriter(root: root)
+        var writer = EntryWriter(root: root, whiteouts: whiteouts, noOverwriteDirNonDir: noOverwriteDirNonDir)
 
         guard let archive = archive_read_new() else { throw BerthError(.resourceExhausted, "libarchive: cannot allocate a reader") }
         defer { archive_read_free(archive) }

@@ -27,8 +27,10 @@ struct DiffWalker {
         }
     }
 
-    private mutating func add(_ name: String, prefix: String, in directory: FileDescriptor) throws {
-        let path = prefix + name
+    /// Adds `name` (found in `directory`) as the entry `prefix` + (`entryName` ?? `name`),
+    /// and everything below it when it is a directory.
+    mutating func add(_ name: String, prefix: String, in directory: FileDescriptor, as entryName: String? = nil) throws {
+        let path = prefix + (entryName ?? name)
         guard var info = try statAt(directory.raw, name) else { return } // vanished while walking
         let type = info.st_mode & S_IFMT
         if type == S_IFCHR && info.st_rdev == 0 {

@@ -30,6 +30,29 @@ public struct Differ: Sendable {
 
     /// Writes the layer of `upper` (a snapshot's directory) to `fd`.
     public func diff(upper: String, to fd: Int32, compression: LayerCompression = .none) throws -> DiffResult {
+        let root = try step("diff \(upper)") { try FileDescriptor.open(upper, O_RDONLY | O_DIRECTORY) }
+        return try write(to: fd, compression: compression) { walker in try walker.walk(root, prefix: "") }
+    }
+
+    /// A plain tar of everything below the directory `root` (an open fd), as
+    /// `docker export` reads a container's filesystem: nothing is followed,
+    /// sockets are left out.
+    @discardableResult
+    public func archive(tree root: Int32, to fd: Int32) throws -> DiffResult {
+        let directory = try step("archive") { FileDescriptor(try sys("dup", "archive root") { dup(root) }) }
+        return try write(to: fd, compression: .none) { walker in try walker.walk(directory, prefix: "") }
+    }
+
+    /// A plain tar of the object `name` inside the directory `parent` (an
+    /// open fd) and, for a directory, everything below it, with the top
+    /// entry named `entryName` — docker's `TarResourceRebase` for `docker cp`.
+    @discardableResult
+    public func archive(entry name: String, in parent: Int32, as entryName: String, to fd: Int32) throws -> DiffResult {
+        let directory = try step("archive") { FileDescriptor(try sys("dup", "archive parent") { dup(parent) }) }
+        return try write(to: fd, compression: .none) { walker in try walker.add(name, prefix: "", in: directory, as: entryName) }
+    }
+
+    private func write(to fd: Int32, compression: LayerCompression, _ body: (inout DiffWalker) throws -> Void) throws -> DiffResult {
         let sink = try LayerSink(fd: fd, compression: compression)
         guard let archive = archive_write_new() else { throw BerthError(.resourceExhausted, "libarchive: cannot allocate a writer") }
         defer { archive_write_free(archive) }
@@ -51,10 +74,9 @@ public struct Differ: Sendable {
         }, nil)
         var walker = DiffWalker(archive: archive, sink: sink)
         try walker.check(opened, "start of diff")
-        let root = try step("diff \(upper)") { try FileDescriptor.open(upper, O_RDONLY | O_DIRECTORY) }
-        try walker.walk(root, prefix: "")
+        try body(&walker)
         try walker.check(archive_write_close(archive), "end of diff")
-        try step("diff \(upper)") { try sink.finish() }
+        try step("write tar") { try sink.finish() }
         return DiffResult(diffID: sink.diffHasher.digest, digest: sink.outputHasher.digest, compression: compression,
                           size: sink.outputSize, tarSize: sink.tarSize)
     }

@@ -85,3 +85,17 @@ func setXattrAt(_ directory: Int32, _ name: String, _ key: String, _ value: Unsa
     let path = "/proc/self/fd/\(directory)/\(name)"
     try sys("lsetxattr \(key)", name) { lsetxattr(path, key, value.baseAddress, value.count, 0) }
 }
+
+extension FileDescriptor {
+    /// openat2 of `relative` with this directory as "/" (RESOLVE_IN_ROOT |
+    /// RESOLVE_NO_MAGICLINKS): symlinks are followed, but never out of it —
+    /// how the engine reaches into a container's filesystem (docker cp).
+    public func openInRoot(_ relative: String, _ flags: Int32) throws -> FileDescriptor {
+        let path = relative.isEmpty ? "." : relative
+        let directory = self.raw
+        let opened = try sys("openat2", path) {
+            berth_store_openat2(directory, path, UInt64(flags | O_CLOEXEC), 0, UInt64(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS))
+        }
+        return FileDescriptor(opened)
+    }
+}

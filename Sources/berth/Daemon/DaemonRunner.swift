@@ -48,12 +48,13 @@ struct DaemonRunner {
         await containers.wire(network: network, volumes: volumes)
         await containers.restore()
 
+        let imageBackend = ImageServiceBackend(service: imageService)
         let system = SystemService(
             settings: .init(id: try daemonID(), version: Berth.engineVersion, dataRoot: settings.dataRoot,
                             runtimeCommand: command, debug: settings.logLevel == .debug, labels: settings.labels),
-            containers: containers, events: events)
+            containers: containers, events: events, images: imageBackend, volumes: volumes)
         let adapter = ContainerBackendAdapter(service: containers)
-        let backends = Backends(system: system, containers: adapter, images: ImageServiceBackend(service: imageService),
+        let backends = Backends(system: system, containers: adapter, images: imageBackend,
                                 networks: NetworkBackendAdapter(service: network, containers: containers), volumes: volumes,
                                 exec: adapter, build: UnwiredBuild())
         var servers: [APIServer] = []

@@ -22,7 +22,7 @@ struct RuntimeCommand: ParsableCommand {
     static let verbs: [any ParsableCommand.Type] = [
         RuntimeCreate.self, RuntimeStart.self, RuntimeState.self, RuntimeKill.self, RuntimeDelete.self,
         RuntimeRun.self, RuntimeExec.self, RuntimePs.self, RuntimePause.self, RuntimeResume.self,
-        RuntimeSpec_.self, RuntimeList.self,
+        RuntimeSpec_.self, RuntimeList.self, RuntimeUpdate.self,
     ]
 
     func run() throws {
