@@ -61,8 +61,11 @@ let package = Package(
             "CYAML", "BerthSystem",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // The Docker Engine API's types (generated from the v1.50 spec), shared
+        // by the daemon (BerthEngine, BerthAPI) and the client (BerthClient).
+        .target(name: "BerthAPIModel", dependencies: ["BerthSystem"]),
         .target(name: "BerthEngine", dependencies: [
-            "BerthSystem", "BerthOCI", "BerthStore", "BerthRegistry", "BerthImages", "BerthNetwork", "BerthBuild",
+            "BerthAPIModel", "BerthSystem", "BerthOCI", "BerthStore", "BerthRegistry", "BerthImages", "BerthNetwork", "BerthBuild",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "BerthAPI", dependencies: [
@@ -73,9 +76,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // The Engine API client the CLI (and `berth compose`) speak through:
+        // blocking HTTP/1.1 on a Unix or TCP socket, no NIO.
+        .target(name: "BerthClient", dependencies: ["BerthAPIModel", "BerthSystem"]),
+
         .executableTarget(name: "berth", dependencies: [
             "CBerthMonitor", "BerthSystem", "BerthOCI", "BerthRuntime", "BerthStore", "BerthRegistry", "BerthImages",
-            "BerthEngine", "BerthAPI",
+            "BerthEngine", "BerthAPI", "BerthClient", "BerthBuild",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -89,6 +96,7 @@ let package = Package(
         .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime", "BerthOCI", "BerthSystem"]),
         .testTarget(name: "BerthCgroupTests", dependencies: ["BerthRuntime", "BerthOCI", "BerthSystem"]),
         .testTarget(name: "BerthNetworkTests", dependencies: ["BerthNetwork", "BerthSystem"]),
+        .testTarget(name: "BerthClientTests", dependencies: ["BerthClient", "BerthAPIModel", "BerthSystem"]),
         .testTarget(name: "BerthAPITests", dependencies: [
             "BerthAPI", "BerthEngine", "BerthSystem",
             .product(name: "NIOCore", package: "swift-nio"),

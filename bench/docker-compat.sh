@@ -9,8 +9,10 @@ cd "$(dirname "$0")/.."
 BERTH=${1:-.build/debug/berth}
 [ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/berth-compat-XXXXXX)
-REG_PID="" DOCKERD_PID=""
+REG_PID="" DOCKERD_PID="" BERTHD_PID=""
 cleanup() {
+  [ -n "$BERTHD_PID" ] && kill "$BERTHD_PID" 2>/dev/null && wait "$BERTHD_PID" 2>/dev/null || true
+  umount -R "$WORK/berth-data" 2>/dev/null || true
   [ -n "$DOCKERD_PID" ] && kill "$DOCKERD_PID" 2>/dev/null && wait "$DOCKERD_PID" 2>/dev/null || true
   [ -n "$REG_PID" ] && kill "$REG_PID" 2>/dev/null && wait "$REG_PID" 2>/dev/null || true
   umount -R "$WORK/docker-data" 2>/dev/null || true
@@ -27,18 +29,24 @@ dockerd --data-root "$WORK/docker-data" --exec-root "$WORK/docker-exec" -H "unix
 DOCKERD_PID=$!
 D="docker -H unix://$WORK/docker.sock"
 for _ in $(seq 100); do $D version >/dev/null 2>&1 && break; sleep 0.2; done
+echo '{}' > "$WORK/berth.json"
+"$BERTH" daemon -H "unix://$WORK/berth.sock" --data-root "$WORK/berth-data" --exec-root "$WORK/berth-exec" \
+  --pidfile "$WORK/berth.pid" --config-file "$WORK/berth.json" --bridge bcompat0 > "$WORK/berthd.log" 2>&1 &
+BERTHD_PID=$!
+B="$BERTH -H unix://$WORK/berth.sock"
+for _ in $(seq 100); do $B version >/dev/null 2>&1 && break; sleep 0.2; done
 
 echo "== docker $($D version --format '{{.Server.Version}}') save -> berth load"
 $D pull -q "$HOST/layers:latest"
 $D save -o "$WORK/docker-saved.tar" "$HOST/layers:latest"
-"$BERTH" load --root "$WORK/berth" -i "$WORK/docker-saved.tar"
+$B load -i "$WORK/docker-saved.tar"
 want=$($D image inspect -f '{{.Id}}' "$HOST/layers:latest")
-got=$("$BERTH" image inspect --root "$WORK/berth" "$HOST/layers:latest" | python3 -c 'import json,sys;print(json.load(sys.stdin)[0]["Id"])')
+got=$($B image inspect -f '{{.Id}}' "$HOST/layers:latest")
 [ "$want" = "$got" ] || { echo "image ID differs: docker $want, berth $got" >&2; exit 1; }
 echo "same image ID: $got"
 
 echo "== berth save -> docker load -> docker run"
-"$BERTH" pull -q --root "$WORK/berth" "$HOST/busybox:amd64"
-"$BERTH" save --root "$WORK/berth" -o "$WORK/berth-saved.tar" "$HOST/busybox:amd64"
+$B pull -q "$HOST/busybox:amd64"
+$B save -o "$WORK/berth-saved.tar" "$HOST/busybox:amd64"
 $D load -i "$WORK/berth-saved.tar"
 $D run --rm --network none "$HOST/busybox:amd64" echo "ran from berth's save"

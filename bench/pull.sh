@@ -5,8 +5,10 @@
 #
 #   bench/pull.sh [ROUNDS] [BERTH_BINARY]     (root; default 5, .build/release/berth)
 #
-# Prints the median wall time of each, the ratio berth/dockerd, and
-# berth's peak RSS (max over rounds, from /usr/bin/time -v).
+# Both sides are daemons driven by their CLI (`berth pull` is a client of
+# `berth daemon`, started here on its own data root and socket). Prints the
+# median wall time of each, the ratio berth/dockerd, and the berth daemon's
+# peak RSS (VmHWM) over the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
@@ -14,11 +16,12 @@ BERTH=${2:-.build/release/berth}
 [ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 1; }
 [ -x "$BERTH" ] || { echo "$BERTH missing: swift build -c release --static-swift-stdlib" >&2; exit 1; }
 command -v dockerd >/dev/null || { echo "dockerd missing: scripts/install-deps.sh" >&2; exit 1; }
-[ -x /usr/bin/time ] || { echo "/usr/bin/time missing: apt-get install time" >&2; exit 1; }
 
 WORK=$(mktemp -d /tmp/berth-bench-XXXXXX)
-REG_PID="" DOCKERD_PID=""
+REG_PID="" DOCKERD_PID="" BERTHD_PID=""
 cleanup() {
+  [ -n "$BERTHD_PID" ] && kill "$BERTHD_PID" 2>/dev/null && wait "$BERTHD_PID" 2>/dev/null || true
+  umount -R "$WORK/berth-data" 2>/dev/null || true
   [ -n "$DOCKERD_PID" ] && kill "$DOCKERD_PID" 2>/dev/null && wait "$DOCKERD_PID" 2>/dev/null || true
   [ -n "$REG_PID" ] && kill "$REG_PID" 2>/dev/null && wait "$REG_PID" 2>/dev/null || true
   umount -R "$WORK/docker-data" 2>/dev/null || true
@@ -40,16 +43,23 @@ DOCKERD_PID=$!
 for _ in $(seq 100); do docker -H "unix://$SOCK" version >/dev/null 2>&1 && break; sleep 0.2; done
 docker -H "unix://$SOCK" version >/dev/null || { cat "$WORK/dockerd.log" >&2; exit 1; }
 
+echo '{}' > "$WORK/berth.json"
+"$BERTH" daemon -H "unix://$WORK/berth.sock" --data-root "$WORK/berth-data" --exec-root "$WORK/berth-exec" \
+  --pidfile "$WORK/berth.pid" --config-file "$WORK/berth.json" --bridge bbench0 > "$WORK/berthd.log" 2>&1 &
+BERTHD_PID=$!
+B="$BERTH -H unix://$WORK/berth.sock"
+for _ in $(seq 100); do $B version >/dev/null 2>&1 && break; sleep 0.2; done
+$B version >/dev/null || { cat "$WORK/berthd.log" >&2; exit 1; }
+
 now() { date +%s.%N; }
 berth_times=() docker_times=() peak=0
 for round in $(seq "$ROUNDS"); do
-  root="$WORK/berth-root"
-  rm -rf "$root"
   start=$(now)
-  /usr/bin/time -v -o "$WORK/time.txt" "$BERTH" pull -q --root "$root" "$REF" > /dev/null
+  $B pull -q "$REF" > /dev/null
   end=$(now)
   berth_times+=("$(echo "$end - $start" | bc)")
-  rss=$(awk -F: '/Maximum resident set size/ {gsub(/ /,"",$2); print $2}' "$WORK/time.txt")
+  $B rmi -f "$REF" > /dev/null
+  rss=$(awk '/VmHWM/ {print $2}' "/proc/$BERTHD_PID/status")
   [ "$rss" -gt "$peak" ] && peak=$rss
 
   start=$(now)
@@ -58,9 +68,8 @@ for round in $(seq "$ROUNDS"); do
   docker_times+=("$(echo "$end - $start" | bc)")
   docker -H "unix://$SOCK" rmi -f "$REF" > /dev/null
   docker -H "unix://$SOCK" image prune -af > /dev/null 2>&1 || true
-  echo "round $round: berth ${berth_times[-1]}s  dockerd ${docker_times[-1]}s  berth rss ${rss} KiB"
+  echo "round $round: berth ${berth_times[-1]}s  dockerd ${docker_times[-1]}s  berth daemon peak rss ${rss} KiB"
 done
-rm -rf "$WORK/berth-root"
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 mb=$(median "${berth_times[@]}")
@@ -69,4 +78,4 @@ echo "image: $REF ($(du -sb "$(python3 -c 'import json,sys;print(json.load(open(
 echo "berth median:   ${mb}s"
 echo "dockerd median: ${md}s"
 echo "ratio berth/dockerd: $(echo "scale=3; $mb / $md" | bc)"
-echo "berth peak RSS: $((peak / 1024)) MB (${peak} KiB)"
+echo "berth daemon peak RSS: $((peak / 1024)) MB (${peak} KiB)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate Sources/BerthEngine/Model/Generated/*.swift from the Docker Engine
+"""Generate Sources/BerthAPIModel/Generated/*.swift from the Docker Engine
 API spec (../shared/reference/docker-engine-api-v1.50.yaml), as moby generates
 its api/types from the same swagger file (hack/generate-swagger-api.sh).
 
@@ -15,7 +15,7 @@ Run: python3 scripts/gen-docker-models.py [spec] [outdir]
 import os, re, sys, yaml
 
 SPEC = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/reference/docker-engine-api-v1.50.yaml"
-OUT = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(__file__), "..", "Sources/BerthEngine/Model/Generated")
+OUT = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(__file__), "..", "Sources/BerthAPIModel/Generated")
 
 # Features berth does not have: their types are not generated (the routes
 # answer as dockerd does with swarm inactive).

@@ -478,6 +478,42 @@ static int do_exec_fifo(const struct berth_op *op) {
     return rc;
 }
 
+
+/* `--init`: pid 1 forks, the child execs the process, and pid 1 stays a
+ * tiny init (as tini, docker's docker-init): every signal but SIGCHLD is
+ * forwarded to the child, zombies are reaped, and when the child ends pid 1
+ * exits with its code (128 + signal when it was killed). An exec failure in
+ * the child is reported on the sync socket like any other. */
+static void run_init(struct child *c, const struct berth_spawn *s, const char *exe) {
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    pid_t child = fork();
+    if (child < 0) fail(c, s->nops, errno, "fork for --init");
+    if (child == 0) {
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        execve(exe, (char *const *)s->argv, (char *const *)s->envp);
+        fail(c, s->nops, errno, exe);
+    }
+    /* The runtime's read of the sync socket ends when the child's exec closes its copy. */
+    close(s->sync_fd);
+    for (;;) {
+        siginfo_t info;
+        int sig = sigwaitinfo(&all, &info);
+        if (sig < 0) continue;
+        if (sig != SIGCHLD) {
+            kill(child, sig);
+            continue;
+        }
+        for (;;) {
+            int status;
+            pid_t done = waitpid(-1, &status, WNOHANG);
+            if (done <= 0) break;
+            if (done == child) _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        }
+    }
+}
+
 static __attribute__((noreturn)) void child_main(const struct berth_spawn *s) {
     struct child c = { .sync = s->sync_fd, .root = -1, .console_slave = -1 };
     /* The runtime blocks signals it forwards; the container starts with none
@@ -578,6 +614,7 @@ static __attribute__((noreturn)) void child_main(const struct berth_spawn *s) {
     }
     /* The sync socket closes on exec: the parent's read of it ends there. */
     const char *exe = c.exe[0] ? c.exe : s->argv[0];
+    if (s->init_mode) run_init(&c, s, exe);
     execve(exe, (char *const *)s->argv, (char *const *)s->envp);
     fail(&c, s->nops, errno, exe);
 }

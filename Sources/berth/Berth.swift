@@ -7,26 +7,17 @@ import Glibc
 struct Berth: ParsableCommand {
     static let version = "0.1.0"
 
-
     static let configuration = CommandConfiguration(
         commandName: "berth",
         abstract: "A Docker-compatible container engine for servers and devices at the edge.",
+        discussion: "Global options, before the command: -H/--host (or BERTH_HOST, DOCKER_HOST; default unix:///run/berth/berth.sock), --config DIR.",
         version: version,
         subcommands: [
             Version.self,
             Daemon.self,
             RuntimeCommand.self,
-        ] + imageCommands
+        ] + clientCommands
     )
-}
-
-/// `berth version`: the client's version.
-struct Version: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show the berth version.")
-
-    func run() throws {
-        print("berth \(Berth.version)")
-    }
 }
 
 /// The entry point. `berth runtime …` runs once per container operation (the
@@ -37,14 +28,36 @@ struct Version: ParsableCommand {
 enum BerthMain {
     static func main() {
         let args = Array(CommandLine.arguments.dropFirst())
-        guard args.first == "runtime" else { return Berth.main() }
+        if args.first == "runtime" {
+            do {
+                var command = RuntimeCommand()
+                command.arguments = Array(args.dropFirst())
+                try command.run()
+                exit(0)
+            } catch {
+                RuntimeCommand.exit(withError: error)
+            }
+        }
+        // docker's global flags come before the command word.
+        let rest = GlobalFlags.extract(args)
+        var command: any ParsableCommand
         do {
-            var command = RuntimeCommand()
-            command.arguments = Array(args.dropFirst())
+            command = try Berth.parseAsRoot(rest)
+        } catch {
+            // Help and --version exit 0; a usage error is docker's 125 ("See 'berth run --help'.").
+            if Berth.exitCode(for: error) == .success { Berth.exit(withError: error) }
+            writeAll(STDERR_FILENO, Array((Berth.fullMessage(for: error) + "\n").utf8))
+            exit(125)
+        }
+        do {
             try command.run()
             exit(0)
+        } catch let error as ValidationError {
+            // A bad value found while running (a filter, a duration): docker's 125.
+            writeAll(STDERR_FILENO, Array("Error: \(error.message)\n".utf8))
+            exit(125)
         } catch {
-            RuntimeCommand.exit(withError: error)
+            Berth.exit(withError: error)
         }
     }
 }

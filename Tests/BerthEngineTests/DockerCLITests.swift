@@ -237,4 +237,32 @@ final class DockerCLITests: XCTestCase {
         }
         return condition()
     }
+
+    func testInitReapsForwardsSignalsAndKeepsTheExitCode() throws {
+        guard DaemonHarness.runtimeFlags.isEmpty else { throw XCTSkip("--init needs berth's runtime") }
+        let ps = try daemon.docker(["run", "--rm", "--init", "busybox", "sh", "-c", "echo $$; ps -o pid,comm | sed -n 2p"])
+        XCTAssertEqual(ps.status, 0, ps.stderr + daemon.logText())
+        // The command is not pid 1: berth's init is.
+        XCTAssertEqual(ps.stdout.split(separator: "\n").first, "2", ps.stdout)
+        XCTAssertEqual(try daemon.docker(["run", "--rm", "--init", "busybox", "sh", "-c", "exit 7"]).status, 7)
+
+        XCTAssertEqual(try daemon.docker(["run", "-d", "--name", "tini", "--init", "busybox", "sh", "-c",
+                                          "sleep 0.2 & sleep 0.2 & trap 'echo got TERM; exit 3' TERM; while :; do sleep 0.1; done"]).status, 0)
+        Thread.sleep(forTimeInterval: 1.5)
+        // The orphaned sleeps were reaped: no zombie in the container.
+        let states = try daemon.docker(["exec", "tini", "ps", "-o", "stat"])
+        XCTAssertFalse(states.stdout.contains("Z"), states.stdout)
+        // SIGTERM reaches the command (a plain pid 1 would have ignored it).
+        let stop = try daemon.docker(["stop", "-t", "5", "tini"])
+        XCTAssertEqual(stop.status, 0, stop.stderr)
+        XCTAssertEqual(try daemon.docker(["inspect", "-f", "{{.State.ExitCode}}", "tini"]).stdout, "3\n")
+        XCTAssertEqual(try daemon.docker(["logs", "tini"]).stdout, "got TERM\n")
+    }
+
+    func testRunRmOfAMissingCommandFailsAndLeavesNothing() throws {
+        let run = try daemon.docker(["run", "--rm", "busybox", "/no/such/binary"], timeout: 30)
+        XCTAssertEqual(run.status, 127, run.stderr)
+        XCTAssertTrue(run.stderr.contains("/no/such/binary"), run.stderr)
+        XCTAssertEqual(try daemon.docker(["ps", "-aq"]).stdout, "", "the --rm container was kept")
+    }
 }

@@ -6,7 +6,7 @@ import Foundation
 import Glibc
 import XCTest
 
-/// `berth pull` killed with SIGKILL in the middle of a blob, then pulled
+/// `berth store-pull` (a pull straight into a store) killed with SIGKILL in the middle of a blob, then pulled
 /// again: committed layers are not fetched again, the partial blob is
 /// resumed with a Range request, and fsck finds nothing wrong before or after.
 final class ResumeTests: XCTestCase {
@@ -106,7 +106,7 @@ final class ResumeTests: XCTestCase {
     private func killMidBlob(root: String, reference: String) throws -> Killed? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: berthExecutable)
-        process.arguments = ["pull", "--root", root, reference]
+        process.arguments = ["store-pull", "--root", root, reference]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -108,10 +108,14 @@ extension ContainerService {
         }
     }
 
+    /// The rootfs as the daemon mounted it, not the container's view: the
+    /// mount points of /proc, /sys and volumes are empty directories, as in
+    /// docker's export.
     func export(_ name: String) async throws -> ByteStream {
         let view = try acquireFilesystem(name)
+        let rootfs = paths.rootfs(view.id)
         return pipeStream(view: view, what: "export") { fd in
-            let root = try FileDescriptor.open(view.root, O_RDONLY | O_DIRECTORY)
+            let root = try FileDescriptor.open(rootfs, O_RDONLY | O_DIRECTORY)
             try Differ().archive(tree: root.raw, to: fd)
         }
     }

@@ -1,3 +1,4 @@
+import BerthAPIModel
 import BerthOCI
 import BerthStore
 import BerthSystem
@@ -28,6 +29,9 @@ extension ContainerService {
         }
         var host = request.hostConfig ?? HostConfig()
         try Self.validate(host)
+        if host.`init` == true, !runtime.isBerth {
+            throw BerthError.invalidArgument("--init needs berth's own runtime (berth runtime); the configured runtime \(runtime.command.joined(separator: " ")) has no init")
+        }
         let image = try await images.resolve(imageName)
         let id = Self.newID()
         if name.isEmpty { name = Names.generate { candidate in !records.values.contains { $0.name == candidate } } }
@@ -94,7 +98,7 @@ extension ContainerService {
         }
     }
 
-    static func containerConfig(_ r: ContainerCreateRequest) -> ContainerConfig {
+    static func containerConfig(_ r: ContainerCreateRequest) -> BerthAPIModel.ContainerConfig {
         var c = ContainerConfig()
         c.hostname = r.hostname; c.domainname = r.domainname; c.user = r.user
         c.attachStdin = r.attachStdin ?? false; c.attachStdout = r.attachStdout ?? false; c.attachStderr = r.attachStderr ?? false
@@ -109,7 +113,7 @@ extension ContainerService {
     /// moby's `merge` (daemon/commit.go): the image's config fills what the
     /// request leaves empty; env is merged by key, the request winning; an
     /// entrypoint given without cmd drops the image's cmd.
-    static func merge(image: BerthOCI.ContainerConfig?, into config: inout ContainerConfig) {
+    static func merge(image: BerthOCI.ContainerConfig?, into config: inout BerthAPIModel.ContainerConfig) {
         guard let image else {
             if config.env == nil { config.env = [defaultPath] }
             return

@@ -31,6 +31,12 @@ extension ContainerService {
             stopAttachments(record.id)
             unmountRootfs(record.id)
             for waiter in pendingAttaches.removeValue(forKey: record.id) ?? [] { waiter.fulfill(nil) }
+            // --rm: a container that could not start is removed too (moby's
+            // containerStart cleanup), so a client waiting for "removed" returns.
+            if record.hostConfig.autoRemove == true {
+                busy.remove(record.id)
+                try? await remove(record.id, options: RemoveOptions(removeVolumes: true, force: true))
+            }
             if let berth = error as? BerthError, berth.code == .internalError {
                 throw BerthError(.internalError, "failed to create task for container: OCI runtime create failed: \(berth.message)")
             }
@@ -198,13 +204,7 @@ extension ContainerService {
         }
     }
 
-    func isMountPoint(_ path: String) -> Bool {
-        guard let text = ProcFile.read("/proc/self/mountinfo") else { return false }
-        return text.split(separator: "\n").contains { line in
-            let fields = line.split(separator: " ")
-            return fields.count > 4 && fields[4] == path
-        }
-    }
+    func isMountPoint(_ path: String) -> Bool { ProcFile.isMountPoint(path) }
 
     /// /etc/hostname, /etc/hosts and /etc/resolv.conf of the container, kept
     /// in its directory and bind-mounted, as dockerd does.

@@ -66,7 +66,7 @@ enum CgroupSample {
 
     static func systemCPU() -> UInt64 {
         // /proc/stat's first line in clock ticks (USER_HZ = 100) → ns.
-        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+        guard let text = try? ProcFile.read("/proc/stat"),
               let line = text.split(separator: "\n").first else { return 0 }
         let ticks = line.split(separator: " ").dropFirst().prefix(8).compactMap { UInt64($0) }.reduce(0, +)
         return ticks * 10_000_000

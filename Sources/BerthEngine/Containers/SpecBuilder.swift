@@ -61,6 +61,8 @@ struct SpecBuilder {
         if let sysctls = host.sysctls, !sysctls.isEmpty { linux.sysctl = sysctls }
         linux.seccomp = try SeccompProfile.forContainer(securityOpt: host.securityOpt ?? [], caps: caps, privileged: privileged)
         spec.linux = linux
+        // --init: berth's runtime keeps a small init as pid 1 (see InitPlan.initProcess).
+        if host.`init` == true { spec.annotations = ["berth.init": "true"] }
         return spec
     }
 

@@ -1,3 +1,4 @@
+import BerthAPIModel
 import BerthImages
 import BerthOCI
 import BerthSystem
@@ -16,7 +17,7 @@ public struct ImageServiceBackend: ImageBackend {
         self.service = service
     }
 
-    public func imageList(_ options: ImageListOptions) async throws -> [ImageSummary] {
+    public func imageList(_ options: ImageListOptions) async throws -> [BerthAPIModel.ImageSummary] {
         for unsupported in ["before", "since", "until"] where options.filters.contains(unsupported) {
             throw BerthError(.notImplemented, "the image list filter '\(unsupported)' is not supported by berth daemon yet")
         }
@@ -26,7 +27,7 @@ public struct ImageServiceBackend: ImageBackend {
             throw BerthError.invalidArgument("invalid filter 'dangling=\(bad)'")
         }
         let shared = options.sharedSize ? try service.sharedSizes() : [:]
-        return try service.images(intermediate: options.all).compactMap { image -> ImageSummary? in
+        return try service.images(intermediate: options.all).compactMap { image -> BerthAPIModel.ImageSummary? in
             if dangling.contains("true"), !image.RepoTags.isEmpty { return nil }
             if dangling.contains("false"), image.RepoTags.isEmpty { return nil }
             if !options.filters.matchLabels(image.Labels) { return nil }
@@ -60,7 +61,7 @@ public struct ImageServiceBackend: ImageBackend {
         return fnmatch(pattern, patternHasTag ? tag : repository, 0) == 0
     }
 
-    public func imageInspect(_ name: String, manifests: Bool) async throws -> ImageInspect {
+    public func imageInspect(_ name: String, manifests: Bool) async throws -> BerthAPIModel.ImageInspect {
         let image = try service.inspect(name)
         var inspect = ImageInspect()
         inspect.id = image.Id

@@ -1,3 +1,4 @@
+import BerthAPIModel
 import BerthNetwork
 import BerthSystem
 import Foundation
@@ -281,7 +282,7 @@ extension NetworkService {
     }
 
     /// docker ps's ports and network names.
-    func summary(containerID id: String) -> (ports: [Port], networks: [String]) {
+    func summary(containerID id: String) -> (ports: [BerthAPIModel.Port], networks: [String]) {
         lock.withLock {
             guard let container = state.containers[id] else { return ([], []) }
             let ports = container.published.map {

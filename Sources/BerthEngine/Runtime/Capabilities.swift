@@ -27,7 +27,7 @@ enum Capabilities {
     /// container berth runs in) may lack some, and asking runc for a cap
     /// outside the bounding set fails the create.
     static func bounding() -> [String] {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+        guard let status = try? ProcFile.read("/proc/self/status"),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapBnd:") }),
               let mask = UInt64(line.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16) else {
             return dockerDefault

@@ -28,6 +28,10 @@ public struct OCIRuntime: Sendable {
         return ["/usr/sbin/runc"]
     }
 
+    /// Whether this is `berth runtime`, which alone understands berth's
+    /// annotations (the `--init` process).
+    public var isBerth: Bool { command.count >= 2 && command.last == "runtime" }
+
     func global(log: String? = nil) -> [String] {
         var args = command + ["--root", stateRoot]
         if let log { args += ["--log", log, "--log-format", "json"] }

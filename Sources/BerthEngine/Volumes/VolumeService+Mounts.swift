@@ -1,3 +1,4 @@
+import BerthAPIModel
 import BerthOCI
 import BerthSystem
 import Foundation
@@ -9,7 +10,7 @@ extension VolumeService {
     /// container IDs with an optional ":ro"/":rw") into mounts, creating
     /// the volumes they name. Later sources never shadow an earlier
     /// destination, as in moby's `registerMountPoints`.
-    func prepare(containerID: String, config: ContainerConfig, host: HostConfig, imageVolumes: [String],
+    func prepare(containerID: String, config: BerthAPIModel.ContainerConfig, host: HostConfig, imageVolumes: [String],
                  volumesFrom: [(id: String, mode: String)]) throws {
         try lock.withLock {
             var specs: [MountSpec] = []

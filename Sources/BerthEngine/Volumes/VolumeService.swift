@@ -129,9 +129,9 @@ public final class VolumeService: @unchecked Sendable {
 
     func unmountIfMounted(_ name: String) {
         let path = dataPath(name)
-        let text = ProcFile.read("/proc/self/mountinfo") ?? ""
-        if text.split(separator: "\n").contains(where: { $0.split(separator: " ").count > 4 && $0.split(separator: " ")[4] == path }) {
-            if umount2(path, 0) != 0 { umount2(path, Int32(MNT_DETACH)) }
+        // Stacked mounts: take them all off.
+        while ProcFile.isMountPoint(path) {
+            if umount2(path, 0) != 0 && umount2(path, Int32(MNT_DETACH)) != 0 { break }
         }
     }
 }

@@ -4,6 +4,9 @@ import BerthSystem
 extension InitPlan {
     public enum Mode: Sendable { case create, exec }
 
+    /// Asks for berth's init as pid 1 (`docker run --init`).
+    public static let initAnnotation = "berth.init"
+
     /// The process steps, in runc's order (standard_init_linux.go): rlimits,
     /// no_new_privs, seccomp while still privileged when no_new_privs is off,
     /// the executable looked up, the user and capabilities, umask and cwd;
@@ -21,6 +24,7 @@ extension InitPlan {
         }
         argv = args
         envp = process.env ?? []
+        initProcess = mode == .create && spec.annotations?[Self.initAnnotation] == "true"
         if let profile = process.apparmorProfile, !profile.isEmpty, !host.hasAppArmor {
             warnings.append("process.apparmorProfile \(profile.debugDescription) ignored: AppArmor is not enabled on this host")
         }

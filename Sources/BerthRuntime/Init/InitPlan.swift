@@ -15,6 +15,10 @@ public struct InitPlan: Sendable {
     public var ops: [InitOp] = []
     public var argv: [String] = []
     public var envp: [String] = []
+    /// The container's pid 1 stays berth's own small init (reaps zombies,
+    /// forwards signals) and runs `argv` as its child: the annotation
+    /// `berth.init=true`, which the engine sets for `docker run --init`.
+    public var initProcess = false
     /// Written by the parent into /proc/<pid>/{uid,gid}_map (a new user namespace).
     public var uidMappings: [RuntimeSpec.IDMapping] = []
     public var gidMappings: [RuntimeSpec.IDMapping] = []

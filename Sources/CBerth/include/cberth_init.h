@@ -94,6 +94,7 @@ struct berth_spawn {
     const char *const *envp;
     int wait_go;              /* wait for "G" from the parent before the first op */
     int preserve_fds;         /* fds 3 … 3+n-1 are passed on (runc's --preserve-fds); others are closed */
+    int init_mode;            /* stay pid 1: fork, exec argv in the child, reap and forward signals (--init) */
 };
 
 /* Starts the child: forks an intermediate process that joins `join_fds`
