@@ -2,7 +2,11 @@ import BerthSystem
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #endif
 
 /// Resolves COPY/ADD sources against a source tree and computes which file

@@ -1,6 +1,10 @@
 import BerthOCI
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// What `fsck` found (and, with `repair`, removed).

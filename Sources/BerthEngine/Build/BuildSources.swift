@@ -6,7 +6,11 @@ import Glibc
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #endif
 
 /// A regular file a COPY reads: `size` bytes of `fd` from `offset`.

@@ -9,7 +9,11 @@ import Synchronization
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #endif
 
 /// The build worker of the daemon: each step's image lives in the image

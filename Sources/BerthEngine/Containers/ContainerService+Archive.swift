@@ -1,7 +1,11 @@
 import BerthStore
 import BerthSystem
 import CBerth
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// `docker cp` (HEAD/GET/PUT /containers/{id}/archive), `docker export` and

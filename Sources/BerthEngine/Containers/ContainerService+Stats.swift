@@ -1,5 +1,9 @@
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension ContainerService {
     /// Stats from the container's cgroup (v2 unified, or v1 memory,

@@ -3,7 +3,11 @@ import BerthOCI
 import BerthStore
 import BerthSystem
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Images that are directories: `<root>/<name>/rootfs` and
 /// `<root>/<name>/config.json` (an OCI image config), with `name` the image
@@ -15,7 +19,7 @@ import Foundation
 public final class DirectoryImages: ContainerImages, @unchecked Sendable {
     public let root: String
     let store: Store
-    private let lock = NSLock()
+    private let lock = Lock()
 
     public init(root: String, store: Store) {
         self.root = root

@@ -1,5 +1,9 @@
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Linux capabilities as docker handles them (moby's `oci/caps`).
 enum Capabilities {

@@ -1,5 +1,9 @@
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// Starts the per-container monitor (`berth __monitor …`, C, see
@@ -105,7 +109,7 @@ enum MonitorFrame: Sendable {
 /// thread of their own (blocking I/O never touches the cooperative pool).
 final class MonitorConnection: @unchecked Sendable {
     let fd: Int32
-    private let writeLock = NSLock()
+    private let writeLock = Lock()
 
     static let stdinFrame: UInt8 = 0, stdinClose: UInt8 = 4, resize: UInt8 = 5
 
@@ -140,7 +144,7 @@ final class MonitorConnection: @unchecked Sendable {
     func frames() -> AsyncStream<MonitorFrame> {
         let fd = self.fd
         return AsyncStream { continuation in
-            let thread = Thread {
+            BlockingThread.start {
                 while let (type, payload) = Self.readFrame(fd) {
                     switch type {
                     case 1: continuation.yield(.stdout(payload))
@@ -153,7 +157,6 @@ final class MonitorConnection: @unchecked Sendable {
                 }
                 continuation.finish()
             }
-            thread.start()
         }
     }
 

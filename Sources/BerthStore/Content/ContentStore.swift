@@ -1,6 +1,10 @@
 import BerthOCI
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// What the store knows about one committed blob.

@@ -4,7 +4,12 @@ import BerthImages
 import BerthRegistry
 import BerthStore
 import BerthSystem
+import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 import Logging
 
@@ -60,7 +65,7 @@ struct DaemonRunner {
                                 build: BuildService(images: imageService, containers: containers, dataRoot: settings.dataRoot))
         var servers: [APIServer] = []
         for socket in settings.sockets {
-            try FileManager.default.createDirectory(atPath: (socket as NSString).deletingLastPathComponent,
+            try FileManager.default.createDirectory(atPath: parentDirectory(of: socket),
                                                     withIntermediateDirectories: true)
             let server = APIServer(backends: backends, socketPath: socket, serverVersion: Berth.engineVersion,
                                    logger: Logger(label: "berth.api"))
@@ -117,7 +122,7 @@ struct DaemonRunner {
 }
 
 final class OnceFlag: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private var done = false
     func set() -> Bool { lock.withLock { defer { done = true }; return !done } }
 }
@@ -139,7 +144,7 @@ struct PidFile {
            pid > 0, pid != getpid(), kill(pid, 0) == 0 {
             throw BerthError.conflict("pid file found, ensure berth daemon is not running or delete \(path)")
         }
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: parentDirectory(of: path), withIntermediateDirectories: true)
         try Data("\(getpid())\n".utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
