@@ -54,7 +54,7 @@ enum CgroupSample {
 
     static func value(_ path: String) -> UInt64? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = text.trimmingWhitespace()
         return trimmed == "max" ? nil : UInt64(trimmed)
     }
 

@@ -49,7 +49,7 @@ public final class DirectoryImages: ContainerImages, @unchecked Sendable {
     /// told apart, so the directory may also hold a `name` file.
     static func reference(_ directory: String) -> String {
         guard let last = directory.lastIndex(of: "_") else { return directory + ":latest" }
-        return directory[..<last].replacingOccurrences(of: "_", with: "/") + ":" + directory[directory.index(after: last)...]
+        return directory[..<last].replacing("_", with: "/") + ":" + directory[directory.index(after: last)...]
     }
 
     public func resolve(_ name: String) async throws -> ResolvedImage {

@@ -2,6 +2,7 @@ import BerthImages
 import CBerth
 import BerthOCI
 import BerthRegistry
+import BerthStore
 import BerthSystem
 #if canImport(FoundationEssentials)
 import FoundationEssentials

@@ -15,9 +15,9 @@ enum ImportChanges {
         guard !changes.isEmpty else { return nil }
         var config = BerthOCI.ContainerConfig()
         for change in changes {
-            let trimmed = change.trimmingCharacters(in: .whitespaces)
+            let trimmed = change.trimmingWhitespace(newlines: false)
             let keyword = trimmed.prefix { !$0.isWhitespace }.uppercased()
-            let rest = trimmed.dropFirst(keyword.count).trimmingCharacters(in: .whitespaces)
+            let rest = trimmed.dropFirst(keyword.count).trimmingWhitespace(newlines: false)
             switch keyword {
             case "CMD": config.cmd = try command(rest, shell: true)
             case "ENTRYPOINT": config.entrypoint = try command(rest, shell: true)

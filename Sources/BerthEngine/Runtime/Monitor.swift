@@ -68,7 +68,7 @@ struct MonitorLauncher: Sendable {
             let bytes = Spawn.readAll(sync.read)
             close(sync.read)
             _ = Spawn.waitForExit(pid)
-            return (String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines), connection)
+            return (String(decoding: bytes, as: UTF8.self).trimmingWhitespace(), connection)
         }
         if line.hasPrefix("ok "), let initPid = Int32(line.dropFirst(3)) { return (initPid, connection) }
         var message = line.hasPrefix("error ") ? String(line.dropFirst(6)) : (line.isEmpty ? "monitor exited without a report" : line)
@@ -79,7 +79,7 @@ struct MonitorLauncher: Sendable {
     /// The pid of a still running monitor, from its pid file.
     static func runningMonitor(_ files: Files) -> Int32? {
         guard let data = FileManager.default.contents(atPath: files.monitorPidFile),
-              let pid = Int32(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+              let pid = Int32(String(decoding: data, as: UTF8.self).trimmingWhitespace()),
               pid > 0, Glibc.kill(pid, 0) == 0 else { return nil }
         return pid
     }

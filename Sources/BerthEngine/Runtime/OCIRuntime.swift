@@ -112,12 +112,12 @@ public struct OCIRuntime: Sendable {
                 if object.level == "error" || lines.count == 1 { return msg }
                 continue
             }
-            if let range = line.range(of: "msg=\"") {
+            if let range = line.firstRange(of: "msg=\"") {
                 return String(line[range.upperBound...].dropLast(line.hasSuffix("\"") ? 1 : 0))
             }
             if !line.isEmpty { return line }
         }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.trimmingWhitespace()
     }
 
     /// The error runc logged to its `--log` file, for a failed create.

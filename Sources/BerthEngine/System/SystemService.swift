@@ -68,7 +68,7 @@ public struct SystemService: SystemBackend {
         var fields: [String: String] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { fields[String(parts[0])] = parts[1].trimmingCharacters(in: ["\""]) }
+            if parts.count == 2 { fields[String(parts[0])] = parts[1].trimming(["\""]) }
         }
         return (fields["PRETTY_NAME"] ?? "Linux", fields["VERSION_ID"] ?? "")
     }

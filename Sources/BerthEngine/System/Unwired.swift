@@ -1,3 +1,4 @@
+import BerthOCI
 import BerthSystem
 
 /// The routers whose services are not wired into the daemon yet (images come

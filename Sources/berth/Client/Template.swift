@@ -33,9 +33,9 @@ struct Template {
         text = text.replacing("\\t", with: "\t").replacing("\\n", with: "\n")
         var pieces: [Piece] = []
         var rest = Substring(text)
-        while let open = rest.range(of: "{{") {
+        while let open = rest.firstRange(of: "{{") {
             if open.lowerBound > rest.startIndex { pieces.append(.text(String(rest[..<open.lowerBound]))) }
-            guard let close = rest[open.upperBound...].range(of: "}}") else {
+            guard let close = rest[open.upperBound...].firstRange(of: "}}") else {
                 throw BerthError.invalidArgument("template parsing error: unclosed action in \(source)")
             }
             var inner = String(rest[open.upperBound..<close.lowerBound])

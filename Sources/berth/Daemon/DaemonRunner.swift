@@ -1,3 +1,4 @@
+import ArgumentParser
 import BerthAPI
 import BerthEngine
 import BerthImages
@@ -113,7 +114,7 @@ struct DaemonRunner {
     func daemonID() throws -> String {
         let path = settings.dataRoot + "/engine-id"
         if let data = FileManager.default.contents(atPath: path) {
-            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return String(decoding: data, as: UTF8.self).trimmingWhitespace()
         }
         let id = UUID().uuidString
         try Data((id + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
@@ -140,7 +141,7 @@ struct PidFile {
     init(path: String) throws {
         self.path = path
         if let data = FileManager.default.contents(atPath: path),
-           let pid = Int32(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+           let pid = Int32(String(decoding: data, as: UTF8.self).trimmingWhitespace()),
            pid > 0, pid != getpid(), kill(pid, 0) == 0 {
             throw BerthError.conflict("pid file found, ensure berth daemon is not running or delete \(path)")
         }
