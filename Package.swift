@@ -77,16 +77,21 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: essentials),
 
         // The Engine API client the CLI (and `berth compose`) speak through:
         // blocking HTTP/1.1 on a Unix or TCP socket, no NIO.
         .target(name: "BerthClient", dependencies: ["BerthAPIModel", "BerthSystem"], swiftSettings: essentials),
+        // Carries out BerthCompose's plans through the Engine API (BerthClient),
+        // so `berth compose` works against berth's daemon and dockerd alike.
+        .target(name: "BerthComposeRunner", dependencies: ["BerthCompose", "BerthClient", "BerthAPIModel", "BerthSystem"],
+                swiftSettings: essentials),
 
         .executableTarget(name: "berth", dependencies: [
             "CBerthMonitor", "BerthSystem", "BerthOCI", "BerthRuntime", "BerthStore", "BerthRegistry", "BerthImages",
-            "BerthEngine", "BerthAPI", "BerthClient", "BerthBuild",
+            "BerthEngine", "BerthAPI", "BerthClient", "BerthBuild", "BerthCompose", "BerthComposeRunner",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: essentials),
@@ -96,7 +101,7 @@ let package = Package(
         .testTarget(name: "MonitorTests", dependencies: ["BerthSystem"]),
         .testTarget(name: "BerthStoreTests", dependencies: ["BerthStore", "BerthSystem", "BerthOCI", "CArchive"]),
         .testTarget(name: "BerthBuildTests", dependencies: ["BerthBuild"], exclude: ["Cases"]),
-        .testTarget(name: "BerthComposeTests", dependencies: ["BerthCompose"]),
+        .testTarget(name: "BerthComposeTests", dependencies: ["BerthCompose", "BerthComposeRunner", "BerthAPIModel"]),
         .testTarget(name: "BerthRuntimeTests", dependencies: ["BerthRuntime", "BerthOCI", "BerthSystem"]),
         .testTarget(name: "BerthCgroupTests", dependencies: ["BerthRuntime", "BerthOCI", "BerthSystem"]),
         .testTarget(name: "BerthNetworkTests", dependencies: ["BerthNetwork", "BerthSystem"]),

@@ -5,6 +5,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// The Docker Engine API server: HTTP/1.1 on a Unix socket (SwiftNIO),
 /// routing every endpoint of the v1.50 spec to the backends.
@@ -14,8 +15,10 @@ import NIOPosix
 ///     ...
 ///     try await server.shutdown()
 public final class APIServer: Sendable {
-    /// A TCP listener. dockerd serves TCP only with TLS client verification
-    /// (`--tlsverify`); berth does the same, and TLS is not wired yet.
+    /// A TCP listener, served only with TLS and client verification, as
+    /// dockerd's `--tlsverify`: the client's certificate must be signed by
+    /// the CA at `caPath` (docker's "mutual TLS"); the server presents
+    /// `certPath`/`keyPath`.
     public struct TCPListener: Sendable {
         public var host: String
         public var port: Int
@@ -78,21 +81,59 @@ public final class APIServer: Sendable {
 
     private let socketGroup: String
 
-    /// Binds the socket (and TCP when given) and starts serving.
+    /// Binds the socket (or the TCP address) and starts serving.
     public func start() async throws {
-        if tcp != nil {
-            throw BerthError(.notImplemented,
-                             "TCP listeners need TLS client verification (--tlsverify), which berth does not serve yet; use the Unix socket")
+        if let tcp {
+            try await startTCP(tcp)
+            return
         }
         try await UnixSocketFile.prepare(socketPath, group: group)
+        let channel: any Channel
+        do {
+            channel = try await bootstrap(tls: nil).bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: false).get()
+        } catch {
+            throw BerthError(.unavailable, "listen on unix socket \(socketPath)", cause: error)
+        }
+        try UnixSocketFile.restrict(socketPath, group: socketGroup)
+        state.withLockedValue { $0.serverChannel = channel }
+        shared.logger.info("API listening on unix://\(socketPath)")
+    }
+
+    private func startTCP(_ tcp: TCPListener) async throws {
+        let context: NIOSSLContext
+        do {
+            var configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(tcp.certPath).map { .certificate($0) },
+                privateKey: .file(tcp.keyPath))
+            configuration.trustRoots = .file(tcp.caPath)
+            // Every client must show a certificate the CA signed (--tlsverify).
+            configuration.certificateVerification = .noHostnameVerification
+            configuration.minimumTLSVersion = .tlsv12
+            context = try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw BerthError.invalidArgument("TLS for tcp://\(tcp.host):\(tcp.port): cannot load --tlscacert \(tcp.caPath), --tlscert \(tcp.certPath) or --tlskey \(tcp.keyPath): \(error)")
+        }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap(tls: context).bind(host: tcp.host, port: tcp.port).get()
+        } catch {
+            throw BerthError(.unavailable, "listen on tcp://\(tcp.host):\(tcp.port)", cause: error)
+        }
+        state.withLockedValue { $0.serverChannel = channel }
+        shared.logger.info("API listening on tcp://\(tcp.host):\(tcp.port) (TLS, client certificates verified)")
+    }
+
+    private func bootstrap(tls: NIOSSLContext?) -> ServerBootstrap {
         let shared = self.shared
         let state = self.state
-        let bootstrap = ServerBootstrap(group: group)
+        return ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
+                    if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
                     try pipeline.addHandler(HTTPResponseEncoder(), name: HTTPConnectionHandler.encoderName)
                     try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)),
                                             name: HTTPConnectionHandler.decoderName)
@@ -104,15 +145,6 @@ public final class APIServer: Sendable {
                     }
                 }
             }
-        let channel: any Channel
-        do {
-            channel = try await bootstrap.bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: false).get()
-        } catch {
-            throw BerthError(.unavailable, "listen on unix socket \(socketPath)", cause: error)
-        }
-        try UnixSocketFile.restrict(socketPath, group: socketGroup)
-        state.withLockedValue { $0.serverChannel = channel }
-        shared.logger.info("API listening on unix://\(socketPath)")
     }
 
     /// Stops accepting, closes open connections and removes the socket file.
@@ -124,6 +156,6 @@ public final class APIServer: Sendable {
         guard let server else { return }
         try? await server.close()
         for connection in connections { try? await connection.close() }
-        UnixSocketFile.remove(socketPath)
+        if tcp == nil { UnixSocketFile.remove(socketPath) }
     }
 }

@@ -39,7 +39,7 @@ enum BerthMain {
             }
         }
         // docker's global flags come before the command word.
-        let rest = GlobalFlags.extract(args)
+        let rest = ComposeOptions.extract(GlobalFlags.extract(args))
         var command: any ParsableCommand
         do {
             command = try Berth.parseAsRoot(rest)

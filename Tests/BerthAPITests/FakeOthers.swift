@@ -156,6 +156,11 @@ struct FakeExec: ExecBackend {
                     try await conn.write(chunk, stream: .stdout)
                 }
             } else {
+                // Like a real process, answer a moment after the headers:
+                // docker-py reads an exec's frames from the socket beneath its
+                // buffered HTTP reader, so bytes that arrive in the same read
+                // as the headers would never reach it (dockerd has the same race).
+                try await Task.sleep(nanoseconds: 100_000_000)
                 try await conn.write(Array("no stdin\n".utf8), stream: .stdout)
             }
         }

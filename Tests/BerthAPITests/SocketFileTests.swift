@@ -62,15 +62,15 @@ final class SocketFileTests: XCTestCase {
         XCTAssertEqual(FileManager.default.contents(atPath: path), Data("keep me".utf8))
     }
 
-    func testTCPWithoutTLSIsRefusedClearly() async throws {
+    func testTCPWithMissingCertificatesIsRefusedClearly() async throws {
         let tcp = APIServer.TCPListener(host: "127.0.0.1", port: 2376, caPath: "/ca.pem", certPath: "/c.pem", keyPath: "/k.pem")
         let server = APIServer(backends: FakeBackends().all, socketPath: NSTemporaryDirectory() + "unused.sock", tcp: tcp)
         do {
             try await server.start()
-            XCTFail("TCP is not served yet")
+            XCTFail("TCP served without its TLS files")
         } catch let error as BerthError {
-            XCTAssertEqual(error.code, .notImplemented)
-            XCTAssertTrue(error.message.contains("--tlsverify"), error.message)
+            XCTAssertEqual(error.code, .invalidArgument)
+            XCTAssertTrue(error.message.contains("--tlscacert /ca.pem") && error.message.contains("--tlskey /k.pem"), error.message)
         }
     }
 }

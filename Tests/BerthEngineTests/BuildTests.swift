@@ -257,6 +257,15 @@ final class BuildTests: XCTestCase {
         XCTAssertTrue(target.stderr.contains("target stage \"two\" could not be found"), target.stderr)
     }
 
+    func testBerthBuildCLIAgainstTheDaemon() throws {
+        try write(["Dockerfile": "FROM busybox\nCOPY hello.txt /hello.txt\nRUN cat /hello.txt\n", "hello.txt": "from berth build\n"])
+        let result = try DaemonHarness.run([DaemonHarness.berth, "-H", daemon.host, "build", "-t", "viacli", context])
+        XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+        XCTAssertTrue(result.stdout.contains("Step 3/3 : RUN cat /hello.txt"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("from berth build\n"), result.stdout)
+        XCTAssertEqual(try run("viacli", "cat /hello.txt"), "from berth build\n")
+    }
+
     func testDockerPyImagesBuild() throws {
         guard (try? DaemonHarness.run(["/usr/bin/python3", "-c", "import docker"]).status) == 0 else {
             throw XCTSkip("python docker SDK missing (pip install docker)")

@@ -27,7 +27,7 @@ enum Routes {
 enum StreamWriting {
     /// JSON values one per line, each flushed (`/events`, `/stats`): Go's
     /// `json.Encoder` ends each value with "\n".
-    static func jsonLines<T: Encodable & Sendable>(_ values: AsyncThrowingStream<T, any Error>, to writer: ResponseWriter) async throws {
+    static func jsonLines<S: AsyncSequence>(_ values: S, to writer: ResponseWriter) async throws where S.Element: Encodable & Sendable {
         try await writer.startStream(contentType: "application/json")
         for try await value in values {
             var buffer = try JSONBody.encode(value)

@@ -24,7 +24,7 @@ enum SystemRoutes {
                                         until: try request.query.timestamp("until"),
                                         filters: try request.query.filters())
             let events = try await backend.events(options)
-            try await StreamWriting.jsonLines(events, to: writer)
+            try await StreamWriting.jsonLines(events.map(LegacyEvent.init), to: writer)
         }
         router.get("/system/df") { request, writer in
             let types = Set(request.query.all("type"))
@@ -49,5 +49,23 @@ enum SystemRoutes {
             "Builder-Version": "1",
             "Swarm": "inactive",
         ]
+    }
+}
+
+/// An event with the fields dockerd still sends beside Type/Action/Actor:
+/// `status` (the action), `id` and `from` (the image) for container
+/// events. docker-compose 1.29 reads `id` and `status`.
+struct LegacyEvent: Encodable, Sendable {
+    let message: EventMessage
+
+    enum Keys: String, CodingKey { case status, id, from }
+
+    func encode(to encoder: any Encoder) throws {
+        try message.encode(to: encoder)
+        guard message.type == "container" else { return }
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encodeIfPresent(message.action, forKey: .status)
+        try container.encodeIfPresent(message.actor?.id, forKey: .id)
+        try container.encodeIfPresent(message.actor?.attributes?["image"], forKey: .from)
     }
 }

@@ -75,6 +75,13 @@ public struct ContainerSpec: Sendable, Equatable {
     public var number: Int
     public var name: String
     public var labels: [String: String]
+
+    public init(service: String, number: Int, name: String, labels: [String: String]) {
+        self.service = service
+        self.number = number
+        self.name = name
+        self.labels = labels
+    }
 }
 
 /// One step of a plan, in the order the steps must run.

@@ -161,7 +161,8 @@ public struct ComposePlanner: Sendable {
         }
     }
 
-    func ensureNetworks(_ actual: ActualState, _ plan: inout ComposePlan) throws {
+    /// Creates the project's missing networks (external ones must exist).
+    public func ensureNetworks(_ actual: ActualState, _ plan: inout ComposePlan) throws {
         for key in project.networks.keys.sorted() {
             let n = project.networks[key]!
             let existing = actual.networks.first { $0.name == n.name }
@@ -184,7 +185,8 @@ public struct ComposePlanner: Sendable {
         }
     }
 
-    func ensureVolumes(_ actual: ActualState, _ plan: inout ComposePlan) throws {
+    /// Creates the project's missing volumes (external ones must exist).
+    public func ensureVolumes(_ actual: ActualState, _ plan: inout ComposePlan) throws {
         for key in project.volumes.keys.sorted() {
             let v = project.volumes[key]!
             let existing = actual.volumes.first { $0.name == v.name }

@@ -26,6 +26,7 @@ extension ContainerService {
         state.error = record.error
         state.startedAt = record.startedAt
         state.finishedAt = record.finishedAt
+        state.health = health[record.id]
         r.state = state
         r.image = record.imageID
         let directory = paths.container(record.id)
@@ -107,6 +108,7 @@ extension ContainerService {
                 guard record.status == .exited, record.hasBeenStarted, filters.values("exited").contains(String(record.exitCode)) else { continue }
             }
             if !filters.matchLabels(record.config.labels ?? [:]) { continue }
+            if !filters.exactMatch("health", health[record.id]?.status ?? "none") { continue }
             if filters.contains("ancestor") {
                 let ok = filters.values("ancestor").contains { ancestor in
                     ancestor == record.image || ancestor == record.imageID || record.imageID.dropFirst(7).hasPrefix(ancestor)
@@ -133,7 +135,7 @@ extension ContainerService {
         s.ports = []
         s.labels = record.config.labels ?? [:]
         s.state = record.stateWord
-        s.status = record.humanStatus()
+        s.status = record.humanStatus() + (record.status == .running ? healthSuffix(record.id) : "")
         s.hostConfig = .init(networkMode: record.hostConfig.networkMode ?? "bridge", annotations: nil)
         s.networkSettings = .init(networks: [:])
         s.mounts = volumes?.mountPoints(containerID: record.id) ?? []

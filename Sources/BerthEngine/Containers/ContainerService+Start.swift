@@ -94,6 +94,7 @@ extension ContainerService {
         try save(record)
         emit("start", record)
         watch(id, connection: watcher)
+        startHealthCheck(record)
         // A stop that came while a restart was starting it wins.
         if record.manuallyStopped {
             let signal = (try? Signals.parse(record.config.stopSignal ?? "SIGTERM")) ?? SIGTERM
@@ -123,18 +124,25 @@ extension ContainerService {
     /// The container's init is gone: record it, clean up, wake waiters,
     /// apply the restart policy or auto-remove.
     func exited(_ id: String) async {
-        guard var record = records[id], record.isRunning else { return }
+        guard records[id]?.isRunning == true, !exiting.contains(id) else { return }
         let files = paths.monitor(id)
         let exit = ExitRecord.read(files.exitFile)
+        // Cleaned up before the state says exited (moby's handleContainerExit:
+        // Cleanup, then SetStopped): a start that comes meanwhile finds it
+        // still running instead of having its new namespace torn down.
+        exiting.insert(id)
+        try? await runtime.delete(id)
+        stopAttachments(id)
+        unmountRootfs(id)
+        exiting.remove(id)
+        guard var record = records[id] else { return }
         record.status = .exited
         record.pid = 0
         record.exitCode = exit?.exitCode ?? 255
         record.finishedAt = exit?.finishedAt ?? Timestamp.now()
+        health[id] = nil
         if exit == nil { record.error = "the container's monitor ended without recording an exit status" }
         try? save(record)
-        try? await runtime.delete(id)
-        stopAttachments(id)
-        unmountRootfs(id)
         emit("die", record, extra: ["exitCode": String(record.exitCode)])
         for waiter in exitWaiters.removeValue(forKey: id) ?? [] { waiter.fulfill(record.exitCode) }
 

@@ -200,6 +200,7 @@ extension ContainerService {
             }
             if MonitorLauncher.runningMonitor(files) != nil, let connection = try? MonitorConnection(path: files.attachSocket) {
                 watch(record.id, connection: connection)
+                startHealthCheck(record)
                 continue
             }
             await exited(record.id)

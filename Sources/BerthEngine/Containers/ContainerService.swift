@@ -61,6 +61,10 @@ public actor ContainerService {
     /// mounted rootfs: it stays mounted while any holds it.
     var rootfsHolds: [String: Int] = [:]
     var execs: [String: ExecRecord] = [:]
+    /// `State.Health` of running containers with a health check (+Health).
+    var health: [String: Health] = [:]
+    /// Containers whose exit is being handled (`exited`).
+    var exiting: Set<String> = []
     /// Networks and volumes (`wire`); nil: loopback only, no volumes.
     var network: NetworkService?
     var volumes: VolumeService?

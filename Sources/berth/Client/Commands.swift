@@ -7,7 +7,7 @@ let clientCommands: [any ParsableCommand.Type] = [
     Attach.self, Inspect.self, Top.self, Stats.self, Cp.self, Pause.self, Unpause.self, Wait.self, Rename.self,
     Update.self, Commit.self, Diff.self, Export.self, PortCommand.self,
     Images.self, Pull.self, Push.self, Tag.self, Rmi.self, Save.self, Load.self, Import.self, History.self, Build.self,
-    Events.self, Info.self, Login.self, Logout.self,
+    Events.self, Info.self, Login.self, Logout.self, ComposeCommand.self,
     ContainerGroup.self, ImageGroup.self, NetworkGroup.self, VolumeGroup.self, SystemGroup.self, Completion.self, StorePull.self,
 ]
 

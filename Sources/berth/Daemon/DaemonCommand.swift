@@ -18,7 +18,7 @@ struct Daemon: ParsableCommand {
         commandName: "daemon",
         abstract: "Run the engine: serve the Docker Engine API on a Unix socket.")
 
-    @Option(name: [.customShort("H"), .long], help: "Daemon socket to listen on (unix:///path).")
+    @Option(name: [.customShort("H"), .long], help: "Daemon socket to listen on (unix:///path, or tcp://host:port with --tlsverify).")
     var host: [String] = []
 
     @Option(name: .customLong("data-root"), help: "Root of persistent state (default /var/lib/berth).")
@@ -50,6 +50,15 @@ struct Daemon: ParsableCommand {
 
     @Option(name: .customLong("bip"), help: "Gateway address and prefix of the default bridge (e.g. 172.18.0.1/16).")
     var bip: String?
+
+    @Flag(name: .customLong("tlsverify"), help: "Serve tcp:// hosts with TLS, and only to clients with a certificate --tlscacert signed.")
+    var tlsVerify = false
+    @Option(name: .customLong("tlscacert"), help: "CA that signs client certificates (default ~/.docker/ca.pem).")
+    var tlsCACert: String?
+    @Option(name: .customLong("tlscert"), help: "The server's TLS certificate (default ~/.docker/cert.pem).")
+    var tlsCert: String?
+    @Option(name: .customLong("tlskey"), help: "The server's TLS key (default ~/.docker/key.pem).")
+    var tlsKey: String?
 
     @Flag(name: [.customShort("D"), .long], help: "Debug logging (log level debug).")
     var debug = false

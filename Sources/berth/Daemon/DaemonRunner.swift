@@ -73,6 +73,12 @@ struct DaemonRunner {
             try await server.start()
             servers.append(server)
         }
+        for listener in settings.tcpListeners {
+            let server = APIServer(backends: backends, socketPath: "", tcp: listener, serverVersion: Berth.engineVersion,
+                                   logger: Logger(label: "berth.api"))
+            try await server.start()
+            servers.append(server)
+        }
         logger.info("berth daemon \(Berth.engineVersion) ready: runtime \(command.joined(separator: " ")), data root \(settings.dataRoot)")
         await waitForTermination()
         logger.info("shutting down; containers keep running")

@@ -1,3 +1,4 @@
+import BerthAPI
 import BerthEngine
 import BerthSystem
 #if canImport(FoundationEssentials)
@@ -17,6 +18,8 @@ struct DaemonSettings: Sendable {
     static let defaultSocket = "/run/berth/berth.sock"
 
     var sockets: [String]
+    /// tcp:// hosts, each served with TLS and client verification.
+    var tcpListeners: [APIServer.TCPListener] = []
     var dataRoot: String
     var execRoot: String
     var pidfile: String
@@ -46,7 +49,8 @@ struct DaemonSettings: Sendable {
         }
         let known: Set<String> = ["hosts", "data-root", "exec-root", "pidfile", "log-level", "debug", "labels",
                                   "default-runtime", "runtimes", "log-opts", "log-driver", "live-restore",
-                                  "registry-mirrors", "insecure-registries", "bridge", "bip"]
+                                  "registry-mirrors", "insecure-registries", "bridge", "bip",
+                                  "tls", "tlsverify", "tlscacert", "tlscert", "tlskey"]
         if let unknown = file.keys.sorted().first(where: { !known.contains($0) }) {
             throw BerthError.invalidArgument("the following directives don't match any configuration option: \(unknown)")
         }
@@ -87,12 +91,35 @@ struct DaemonSettings: Sendable {
         guard let level = levels[levelText] else {
             throw BerthError.invalidArgument("unable to parse logging level: \(levelText)")
         }
-        let sockets = try hosts.map { host -> String in
-            guard host.hasPrefix("unix://"), host.count > 7 else {
-                throw BerthError.invalidArgument("invalid host \(host): berth daemon listens on unix:// sockets only")
+        var sockets: [String] = []
+        var tcpHosts: [(String, Int)] = []
+        for host in hosts {
+            if host.hasPrefix("unix://"), host.count > 7 {
+                sockets.append(String(host.dropFirst(7)))
+            } else if host.hasPrefix("tcp://") {
+                let address = String(host.dropFirst(6)).split(separator: "/").first.map(String.init) ?? ""
+                guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
+                      port > 0, port < 65536 else {
+                    throw BerthError.invalidArgument("invalid host \(host): expected tcp://ADDRESS:PORT")
+                }
+                var name = String(address[..<colon])
+                if name.hasPrefix("["), name.hasSuffix("]") { name = String(name.dropFirst().dropLast()) }
+                tcpHosts.append((name.isEmpty ? "0.0.0.0" : name, port))
+            } else {
+                throw BerthError.invalidArgument("invalid host \(host): berth daemon listens on unix:///path or tcp://ADDRESS:PORT")
             }
-            return String(host.dropFirst(7))
         }
+        let tlsVerify = flags.tlsVerify || (file["tlsverify"] as? Bool) == true
+        if !tcpHosts.isEmpty && !tlsVerify {
+            throw BerthError.invalidArgument("berth daemon serves tcp:// only with TLS client verification: add --tlsverify with --tlscacert, --tlscert and --tlskey")
+        }
+        let dockerDir = (ProcessInfo.processInfo.environment["DOCKER_CERT_PATH"]).flatMap { $0.isEmpty ? nil : $0 }
+            ?? ((ProcessInfo.processInfo.environment["HOME"] ?? "/root") + "/.docker")
+        let ca = pick(flags.tlsCACert, "tlscacert") ?? dockerDir + "/ca.pem"
+        let cert = pick(flags.tlsCert, "tlscert") ?? dockerDir + "/cert.pem"
+        let key = pick(flags.tlsKey, "tlskey") ?? dockerDir + "/key.pem"
+        let listeners = tcpHosts.map { APIServer.TCPListener(host: $0.0, port: $0.1, caPath: absolute(ca), certPath: absolute(cert),
+                                                             keyPath: absolute(key)) }
         let bridge = pick(flags.bridge, "bridge") ?? "berth0"
         guard !bridge.isEmpty, bridge.utf8.count <= 15, bridge.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
             throw BerthError.invalidArgument("invalid bridge name \"\(bridge)\": up to 15 letters, digits, - or _")
@@ -108,6 +135,7 @@ struct DaemonSettings: Sendable {
                               registryMirrors: mirrors, insecureRegistries: insecure)
         settings.bridge = bridge
         settings.bip = bip
+        settings.tcpListeners = listeners
         return settings
     }
 
