@@ -3,6 +3,11 @@
 // targets and the rule that dependencies point down that table.
 import PackageDescription
 
+// Members resolve only through modules a file imports itself: swift-crypto
+// imports Foundation, and without this its String and CharacterSet
+// extensions (ICU's Foundation) would be picked over FoundationEssentials'.
+let essentials: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
+
 let package = Package(
     name: "berth",
     platforms: [.macOS(.v14)],
@@ -33,41 +38,40 @@ let package = Package(
         // The per-container monitor: C, entered from a constructor before
         // Swift starts (`berth __monitor …`), so it costs ~1 MB per container.
         .target(name: "CBerthMonitor"),
-        .target(name: "BerthSystem", dependencies: ["CBerth"]),
-        .target(name: "BerthOCI", dependencies: ["BerthSystem"]),
-        .target(name: "BerthRuntime", dependencies: ["CBerth", "CSeccomp", "BerthSystem", "BerthOCI"]),
+        .target(name: "BerthSystem", dependencies: ["CBerth"], swiftSettings: essentials),
+        .target(name: "BerthOCI", dependencies: ["BerthSystem"], swiftSettings: essentials),
+        .target(name: "BerthRuntime", dependencies: ["CBerth", "CSeccomp", "BerthSystem", "BerthOCI"], swiftSettings: essentials),
         .target(name: "BerthStore", dependencies: [
             "CSQLite", "CArchive", "CZlib", "CZstd", "BerthSystem", "BerthOCI",
             .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        ], swiftSettings: essentials),
         .target(name: "BerthRegistry", dependencies: [
             "BerthSystem", "BerthOCI",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOFoundationCompat", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        ], swiftSettings: essentials),
         .target(name: "BerthImages", dependencies: [
             "BerthSystem", "BerthOCI", "BerthStore", "BerthRegistry",
-        ]),
-        .target(name: "BerthNetwork", dependencies: ["CBerth", "BerthSystem"]),
+        ], swiftSettings: essentials),
+        .target(name: "BerthNetwork", dependencies: ["CBerth", "BerthSystem"], swiftSettings: essentials),
         .target(name: "BerthBuild", dependencies: [
             "BerthSystem", "BerthOCI",
             .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        ], swiftSettings: essentials),
         .target(name: "BerthCompose", dependencies: [
             "CYAML", "BerthSystem",
             .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        ], swiftSettings: essentials),
         // The Docker Engine API's types (generated from the v1.50 spec), shared
         // by the daemon (BerthEngine, BerthAPI) and the client (BerthClient).
-        .target(name: "BerthAPIModel", dependencies: ["BerthSystem"]),
+        .target(name: "BerthAPIModel", dependencies: ["BerthSystem"], swiftSettings: essentials),
         .target(name: "BerthEngine", dependencies: [
             "BerthAPIModel", "BerthSystem", "BerthOCI", "BerthStore", "BerthRegistry", "BerthImages", "BerthNetwork", "BerthBuild",
             .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        ], swiftSettings: essentials),
         .target(name: "BerthAPI", dependencies: [
             "BerthEngine", "BerthSystem",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -75,21 +79,22 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: essentials),
 
         // The Engine API client the CLI (and `berth compose`) speak through:
         // blocking HTTP/1.1 on a Unix or TCP socket, no NIO.
-        .target(name: "BerthClient", dependencies: ["BerthAPIModel", "BerthSystem"]),
+        .target(name: "BerthClient", dependencies: ["BerthAPIModel", "BerthSystem"], swiftSettings: essentials),
         // Carries out BerthCompose's plans through the Engine API (BerthClient),
         // so `berth compose` works against berth's daemon and dockerd alike.
-        .target(name: "BerthComposeRunner", dependencies: ["BerthCompose", "BerthClient", "BerthAPIModel", "BerthSystem"]),
+        .target(name: "BerthComposeRunner", dependencies: ["BerthCompose", "BerthClient", "BerthAPIModel", "BerthSystem"],
+                swiftSettings: essentials),
 
         .executableTarget(name: "berth", dependencies: [
             "CBerthMonitor", "BerthSystem", "BerthOCI", "BerthRuntime", "BerthStore", "BerthRegistry", "BerthImages",
             "BerthEngine", "BerthAPI", "BerthClient", "BerthBuild", "BerthCompose", "BerthComposeRunner",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: essentials),
 
         .testTarget(name: "BerthSystemTests", dependencies: ["BerthSystem"]),
         .testTarget(name: "BerthOCITests", dependencies: ["BerthOCI"]),

@@ -1,7 +1,12 @@
 import BerthEngine
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import NIOCore
+import NIOHTTP1
 
 /// Decoding of request bodies and encoding of responses, kept apart from the
 /// handlers (moby's `httputils.ReadJSON` / `WriteJSON`).
@@ -37,11 +42,11 @@ enum JSONBody {
     static func describe(_ error: DecodingError) -> String {
         func path(_ keys: [any CodingKey]) -> String {
             let joined = keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-            return joined.isEmpty ? "body" : joined.replacingOccurrences(of: ".[", with: "[")
+            return joined.isEmpty ? "body" : joined.replacing(".[", with: "[")
         }
         switch error {
         case .dataCorrupted(let context):
-            let underlying = (context.underlyingError).map { ": \($0.localizedDescription)" } ?? ""
+            let underlying = (context.underlyingError).map { ": \($0)" } ?? ""
             if context.codingPath.isEmpty {
                 return "invalid JSON: \(context.debugDescription)\(underlying)"
             }

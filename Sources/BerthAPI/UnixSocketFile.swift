@@ -1,5 +1,9 @@
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import NIOCore
 import NIOPosix
 
@@ -8,7 +12,7 @@ import NIOPosix
 /// 0660 and the `berth` group when it exists, as dockerd's `-G docker`.
 enum UnixSocketFile {
     static func prepare(_ path: String, group: any EventLoopGroup) async throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = parentDirectory(of: path)
         if !directory.isEmpty {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                      attributes: [.posixPermissions: 0o755])

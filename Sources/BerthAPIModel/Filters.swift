@@ -2,7 +2,11 @@ import BerthSystem
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #endif
 
 /// docker's `filters` query parameter: a map from a filter name to the values

@@ -43,3 +43,22 @@ public enum JSONValue: Codable, Sendable, Equatable {
         }
     }
 }
+
+extension JSONValue {
+    public var stringValue: String? { if case .string(let value) = self { return value } else { return nil } }
+    public var boolValue: Bool? { if case .bool(let value) = self { return value } else { return nil } }
+    public var arrayValue: [JSONValue]? { if case .array(let value) = self { return value } else { return nil } }
+    public var objectValue: [String: JSONValue]? { if case .object(let value) = self { return value } else { return nil } }
+    /// An array whose members are all strings.
+    public var stringArray: [String]? {
+        guard let array = arrayValue else { return nil }
+        let strings = array.compactMap(\.stringValue)
+        return strings.count == array.count ? strings : nil
+    }
+    /// An object whose values are all strings.
+    public var stringObject: [String: String]? {
+        guard let object = objectValue else { return nil }
+        let strings = object.compactMapValues(\.stringValue)
+        return strings.count == object.count ? strings : nil
+    }
+}

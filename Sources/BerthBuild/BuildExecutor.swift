@@ -3,7 +3,11 @@ import BerthSystem
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #endif
 
 /// One line of the classic builder's progress, or the built image.

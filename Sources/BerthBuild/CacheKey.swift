@@ -2,7 +2,11 @@ import BerthOCI
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #endif
 
 /// Build cache keys: a chain where each step's key covers its parent's key,

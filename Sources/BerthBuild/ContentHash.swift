@@ -3,7 +3,11 @@ import Crypto
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #endif
 
 /// SHA-256 as OCI digests, for file checksums and cache keys.

@@ -2,7 +2,11 @@ import BerthOCI
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #endif
 
 /// Numeric owner of copied files (`--chown` resolved against the image).

@@ -2,7 +2,11 @@ import BerthSystem
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #endif
 
 /// Resolves COPY/ADD sources against a source tree and computes which file
@@ -169,7 +173,7 @@ public struct CopyPlanner {
     /// The last path segment of a URL, as docker names downloads.
     static func filename(fromURL url: String) -> String? {
         var rest = url
-        if let scheme = rest.range(of: "://") { rest = String(rest[scheme.upperBound...]) }
+        if let scheme = rest.firstRange(of: "://") { rest = String(rest[scheme.upperBound...]) }
         if let cut = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) { rest = String(rest[..<cut]) }
         guard let slash = rest.firstIndex(of: "/") else { return nil }
         let path = rest[slash...]

@@ -1,4 +1,9 @@
 import BerthAPIModel
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// Image calls (the API's /images routes, /build, /auth).
 extension EngineClient {

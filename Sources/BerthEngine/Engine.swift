@@ -1,6 +1,10 @@
 import BerthStore
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The engine wired for the API: the container service behind the
 /// container, exec and system backends (moby's `daemon.Daemon`).

@@ -1,7 +1,14 @@
+// `struct stat`'s Swift members come from the first Clang module to include
+// <sys/stat.h>, which is libarchive's here.
+import CArchive
 import BerthOCI
 import BerthStore
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 extension ImageService {

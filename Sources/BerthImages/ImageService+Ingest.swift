@@ -1,7 +1,11 @@
 import BerthOCI
 import BerthStore
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// A byte range of a local file: an archive member or a whole tarball.

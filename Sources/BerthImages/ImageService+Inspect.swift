@@ -1,7 +1,11 @@
 import BerthOCI
 import BerthStore
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension ImageService {
     /// `docker images`: every image with its names, size and creation time.

@@ -2,7 +2,11 @@ import BerthOCI
 import BerthRegistry
 import BerthStore
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 extension ImageService {

@@ -1,7 +1,11 @@
 import BerthOCI
 import BerthStore
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension ImageService {
     /// Every image in the store, by ID, with all its names.

@@ -1,7 +1,11 @@
 import BerthOCI
 import BerthStore
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One line of `docker rmi`'s answer (moby's ImageDeleteResponseItem).
 public enum RemovedImage: Sendable, Equatable, CustomStringConvertible {

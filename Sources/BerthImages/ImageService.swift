@@ -2,7 +2,11 @@ import BerthOCI
 import BerthRegistry
 import BerthStore
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// The image half of the engine: pull, push, tag, remove, list, inspect,
@@ -23,7 +27,7 @@ public final class ImageService: @unchecked Sendable {
     /// Largest uncompressed layer accepted.
     public var layerSizeLimit: Int64?
     /// Serializes changes to image records (tag moves, removals).
-    let records = NSLock()
+    let records = Lock()
 
     public init(store: Store, registry: RegistryConfiguration = RegistryConfiguration(), usage: (any ImageUsage)? = nil) {
         self.store = store

@@ -2,7 +2,11 @@ import BerthOCI
 import BerthRegistry
 import BerthStore
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// One layer blob on its way from the registry into its content ingest,
@@ -15,7 +19,7 @@ final class LayerDownload: @unchecked Sendable {
     let ingestPath: String
     let blobPath: String
     var task: Task<Void, any Error>?
-    private let condition = NSCondition()
+    private let condition = Condition()
     private var available: Int64
     private var done = false
     private var failure: (any Error)?
@@ -109,14 +113,14 @@ actor DownloadSlots {
 /// few threads keep serving the network meanwhile.
 func onThread(_ body: @escaping @Sendable () throws -> Void) async throws {
     try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-        Thread {
+        BlockingThread.start {
             do {
                 try body()
                 continuation.resume()
             } catch {
                 continuation.resume(throwing: error)
             }
-        }.start()
+        }
     }
 }
 

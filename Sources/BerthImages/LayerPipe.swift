@@ -1,6 +1,11 @@
 import BerthStore
 import BerthSystem
+import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// Feeds a layer's bytes to `LayerApplier` running on its own thread,
@@ -24,12 +29,11 @@ final class LayerPipe: @unchecked Sendable {
         _ = fcntl(fds[1], 1024 + 7, Int32(1 << 20))
         writeFD = fds[1]
         let readFD = fds[0]
-        let thread = Thread { [self] in
+        BlockingThread.start { [self] in
             result = Result { try applier.apply(fd: readFD, into: directory) }
             close(readFD)
             done.signal()
         }
-        thread.start()
     }
 
     deinit { if !closed { close(writeFD) } }

@@ -1,6 +1,10 @@
 import BerthOCI
 import BerthStore
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// An image as the store holds it: the manifest (its bytes are in the
 /// content store under `manifestDescriptor`), the config and its exact

@@ -1,6 +1,13 @@
+// `struct stat`'s Swift members come from the first Clang module to include
+// <sys/stat.h>, which is libarchive's here.
+import CArchive
 import BerthOCI
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// What `fsck` found (and, with `repair`, removed).

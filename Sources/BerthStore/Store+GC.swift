@@ -1,6 +1,10 @@
 import BerthOCI
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What a garbage collection removed.
 public struct GCReport: Sendable, Equatable {

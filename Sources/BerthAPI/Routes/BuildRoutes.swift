@@ -1,5 +1,6 @@
 import BerthEngine
 import BerthSystem
+import NIOHTTP1
 
 /// `/build` and `/build/prune` (moby's router/build/build_routes.go).
 enum BuildRoutes {

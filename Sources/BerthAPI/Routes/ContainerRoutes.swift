@@ -1,6 +1,7 @@
 import BerthEngine
 import BerthSystem
 import NIOCore
+import NIOHTTP1
 
 /// Container lifecycle routes (moby's router/container/container_routes.go).
 enum ContainerRoutes {

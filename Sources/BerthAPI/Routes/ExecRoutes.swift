@@ -1,5 +1,6 @@
 import BerthEngine
 import BerthSystem
+import NIOHTTP1
 
 /// Exec routes (moby's router/container/exec.go).
 enum ExecRoutes {

@@ -1,5 +1,6 @@
 import BerthEngine
 import BerthSystem
+import NIOHTTP1
 
 /// Image routes (moby's router/image/image_routes.go) and
 /// `/distribution/{name}/json`. Image names contain slashes: `{name*}`.

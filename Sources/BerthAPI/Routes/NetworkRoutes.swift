@@ -1,5 +1,6 @@
 import BerthEngine
 import BerthSystem
+import NIOHTTP1
 
 /// Network routes (moby's router/network/network_routes.go).
 enum NetworkRoutes {

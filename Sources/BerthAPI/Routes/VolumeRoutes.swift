@@ -1,5 +1,6 @@
 import BerthEngine
 import BerthSystem
+import NIOHTTP1
 
 /// Volume routes (moby's router/volume/volume_routes.go).
 enum VolumeRoutes {

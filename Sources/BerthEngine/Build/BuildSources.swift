@@ -1,3 +1,6 @@
+// `struct stat`'s Swift members come from the first Clang module to include
+// <sys/stat.h>, which is libarchive's here.
+import CArchive
 import BerthBuild
 import BerthImages
 import BerthStore
@@ -6,7 +9,11 @@ import Glibc
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #endif
 
 /// A regular file a COPY reads: `size` bytes of `fd` from `offset`.

@@ -1,3 +1,6 @@
+// `struct stat`'s Swift members come from the first Clang module to include
+// <sys/stat.h>, which is libarchive's here.
+import CArchive
 import BerthBuild
 import BerthImages
 import BerthOCI
@@ -9,7 +12,11 @@ import Synchronization
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #endif
 
 /// The build worker of the daemon: each step's image lives in the image

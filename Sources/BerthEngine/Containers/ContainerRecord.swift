@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A container as the engine keeps it: what was asked for (config and host
 /// config, after merging the image's config) and where its lifecycle is.

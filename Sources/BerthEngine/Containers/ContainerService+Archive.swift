@@ -1,7 +1,14 @@
+// `struct stat`'s Swift members come from the first Clang module to include
+// <sys/stat.h>, which is libarchive's here.
+import CArchive
 import BerthStore
 import BerthSystem
 import CBerth
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// `docker cp` (HEAD/GET/PUT /containers/{id}/archive), `docker export` and

@@ -1,6 +1,10 @@
 import BerthOCI
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The container's networks and volumes: the hooks the lifecycle calls
 /// (create → prepare, start → set up, exit → tear down, remove → forget).

@@ -2,7 +2,11 @@ import BerthAPIModel
 import BerthImages
 import BerthOCI
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// `docker commit` (moby's daemon/commit.go): the container's writable
 /// layer becomes a new layer on its image, read while the container is

@@ -2,7 +2,11 @@ import BerthAPIModel
 import BerthOCI
 import BerthStore
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension ContainerService {
     /// moby's valid container names: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`.

@@ -1,5 +1,10 @@
 import BerthSystem
+import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// Health checks (moby's daemon/health.go): a running container whose

@@ -1,6 +1,10 @@
 import BerthStore
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension ContainerService {
     func inspect(_ name: String) throws -> ContainerInspectResponse {

@@ -1,5 +1,9 @@
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One line of docker's json-file log.
 struct JSONLogEntry: Decodable {

@@ -1,7 +1,11 @@
 import BerthOCI
 import BerthStore
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 extension ContainerService {
@@ -245,7 +249,7 @@ extension ContainerService {
 
     /// "10m", "1g", "512k", "100" → bytes (go-units' RAMInBytes).
     static func parseSize(_ text: String) -> Int64 {
-        let lower = text.lowercased().trimmingCharacters(in: .whitespaces)
+        let lower = text.lowercased().trimmingWhitespace(newlines: false)
         guard !lower.isEmpty else { return 0 }
         let units: [(String, Int64)] = [("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30), ("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30), ("b", 1)]
         for (suffix, factor) in units where lower.hasSuffix(suffix) {

@@ -1,5 +1,9 @@
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension ContainerService {
     /// Stats from the container's cgroup (v2 unified, or v1 memory,
@@ -50,7 +54,7 @@ enum CgroupSample {
 
     static func value(_ path: String) -> UInt64? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = text.trimmingWhitespace()
         return trimmed == "max" ? nil : UInt64(trimmed)
     }
 

@@ -1,7 +1,14 @@
 import BerthOCI
 import BerthStore
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `docker update` (moby's daemon/update.go): new resource limits and
 /// restart policy, kept in the record and, for a live container, applied

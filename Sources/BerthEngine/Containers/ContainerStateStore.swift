@@ -1,6 +1,10 @@
 import BerthStore
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The engine's container state on disk: SQLite (BerthStore's wrapper: WAL,
 /// synchronous=FULL) at `<data-root>/engine.db`. One row per container, its

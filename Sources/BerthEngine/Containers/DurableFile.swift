@@ -1,5 +1,9 @@
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// Writes that survive power loss: temporary name, fsync, rename, fsync
@@ -16,7 +20,7 @@ enum DurableFile {
         guard rename(temporary, path) == 0 else {
             throw BerthError(SystemError("rename", path: path, errno: errno), while: "write \(path)")
         }
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = parentDirectory(of: path)
         let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 { fsync(dfd); close(dfd) }
     }

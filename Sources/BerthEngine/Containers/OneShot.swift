@@ -1,10 +1,15 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import BerthSystem
 
 /// A value delivered once and awaited later, registered synchronously
 /// (inside an actor method) so that no event can slip in between
 /// registering and awaiting — as dockerd registers a wait before it answers.
 final class OneShot<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private var value: T?
     private var waiters: [CheckedContinuation<T, Never>] = []
 

@@ -1,6 +1,13 @@
 import BerthOCI
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Maps a container's Config and HostConfig onto an OCI runtime spec, as
 /// moby's `daemon/oci_linux.go` does (default mounts, masked and read-only

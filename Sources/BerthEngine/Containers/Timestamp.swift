@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// RFC 3339 times as docker writes them (nanoseconds, "Z"), without
 /// DateFormatter (no ICU in berth): `Date.ISO8601FormatStyle` for whole

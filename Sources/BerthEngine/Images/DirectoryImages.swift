@@ -3,7 +3,11 @@ import BerthOCI
 import BerthStore
 import BerthSystem
 import Crypto
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Images that are directories: `<root>/<name>/rootfs` and
 /// `<root>/<name>/config.json` (an OCI image config), with `name` the image
@@ -15,7 +19,7 @@ import Foundation
 public final class DirectoryImages: ContainerImages, @unchecked Sendable {
     public let root: String
     let store: Store
-    private let lock = NSLock()
+    private let lock = Lock()
 
     public init(root: String, store: Store) {
         self.root = root
@@ -45,7 +49,7 @@ public final class DirectoryImages: ContainerImages, @unchecked Sendable {
     /// told apart, so the directory may also hold a `name` file.
     static func reference(_ directory: String) -> String {
         guard let last = directory.lastIndex(of: "_") else { return directory + ":latest" }
-        return directory[..<last].replacingOccurrences(of: "_", with: "/") + ":" + directory[directory.index(after: last)...]
+        return directory[..<last].replacing("_", with: "/") + ":" + directory[directory.index(after: last)...]
     }
 
     public func resolve(_ name: String) async throws -> ResolvedImage {

@@ -2,8 +2,13 @@ import BerthImages
 import CBerth
 import BerthOCI
 import BerthRegistry
+import BerthStore
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// The streamed image routes: pull, push, import, save, load.
@@ -130,11 +135,10 @@ extension ImageServiceBackend {
         let reader = PipeReader(fd: fds[0])
         let writeFD = fds[1]
         let service = self.service
-        let thread = Thread {
+        BlockingThread.start {
             do { try service.save(names, to: nil, fd: writeFD) } catch { reader.fail(error) }
             close(writeFD)
         }
-        thread.start()
         return AsyncThrowingStream(unfolding: { try reader.next() })
     }
 
@@ -159,7 +163,7 @@ extension ImageServiceBackend {
 /// Holds a pull's first message ("Pulling from …") until a second one
 /// shows the registry answered; see `imagePull`.
 final class HeldFirstMessage: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private var held: JSONMessage?
     private var started = false
     private let continuation: AsyncThrowingStream<JSONMessage, any Error>.Continuation

@@ -2,7 +2,11 @@ import BerthAPIModel
 import BerthImages
 import BerthOCI
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// The image routes over the real image store (moby's daemon/images):

@@ -1,5 +1,9 @@
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// A request body written to a temporary file, for operations that need a
@@ -43,7 +47,7 @@ struct Spool {
 /// hangs up gives the writer EPIPE and ends it.
 final class PipeReader: @unchecked Sendable {
     private let fd: Int32
-    private let lock = NSLock()
+    private let lock = Lock()
     private var failure: (any Error)?
 
     init(fd: Int32) { self.fd = fd }

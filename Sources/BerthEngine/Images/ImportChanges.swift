@@ -1,6 +1,10 @@
 import BerthOCI
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// `docker import --change`: the Dockerfile instructions dockerd accepts
 /// there (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME, WORKDIR,
@@ -9,39 +13,36 @@ import Foundation
 enum ImportChanges {
     static func config(_ changes: [String]) throws -> BerthOCI.ContainerConfig? {
         guard !changes.isEmpty else { return nil }
-        var object: [String: Any] = [:]
+        var config = BerthOCI.ContainerConfig()
         for change in changes {
-            let trimmed = change.trimmingCharacters(in: .whitespaces)
+            let trimmed = change.trimmingWhitespace(newlines: false)
             let keyword = trimmed.prefix { !$0.isWhitespace }.uppercased()
-            let rest = trimmed.dropFirst(keyword.count).trimmingCharacters(in: .whitespaces)
+            let rest = trimmed.dropFirst(keyword.count).trimmingWhitespace(newlines: false)
             switch keyword {
-            case "CMD": object["Cmd"] = try command(rest, shell: true)
-            case "ENTRYPOINT": object["Entrypoint"] = try command(rest, shell: true)
+            case "CMD": config.cmd = try command(rest, shell: true)
+            case "ENTRYPOINT": config.entrypoint = try command(rest, shell: true)
             case "ENV":
-                var env = object["Env"] as? [String] ?? []
-                env += try pairs(rest, keyword).map { "\($0.0)=\($0.1)" }
-                object["Env"] = env
+                config.env = (config.env ?? []) + (try pairs(rest, keyword).map { "\($0.0)=\($0.1)" })
             case "LABEL":
-                var labels = object["Labels"] as? [String: String] ?? [:]
+                var labels = config.labels ?? [:]
                 for (key, value) in try pairs(rest, keyword) { labels[key] = value }
-                object["Labels"] = labels
+                config.labels = labels
             case "EXPOSE":
-                var ports = object["ExposedPorts"] as? [String: Any] ?? [:]
-                for port in rest.split(separator: " ") { ports[port.contains("/") ? String(port) : "\(port)/tcp"] = [String: Any]() }
-                object["ExposedPorts"] = ports
+                var ports = config.exposedPorts ?? [:]
+                for port in rest.split(separator: " ") { ports[port.contains("/") ? String(port) : "\(port)/tcp"] = EmptyObject() }
+                config.exposedPorts = ports
             case "VOLUME":
-                var volumes = object["Volumes"] as? [String: Any] ?? [:]
-                for volume in try command(rest, shell: false) { volumes[volume] = [String: Any]() }
-                object["Volumes"] = volumes
-            case "USER": object["User"] = rest
-            case "WORKDIR": object["WorkingDir"] = rest
-            case "STOPSIGNAL": object["StopSignal"] = rest
+                var volumes = config.volumes ?? [:]
+                for volume in try command(rest, shell: false) { volumes[volume] = EmptyObject() }
+                config.volumes = volumes
+            case "USER": config.user = rest
+            case "WORKDIR": config.workingDir = rest
+            case "STOPSIGNAL": config.stopSignal = rest
             default:
                 throw BerthError.invalidArgument("\(keyword.lowercased()) is not a valid change command")
             }
         }
-        let data = try JSONSerialization.data(withJSONObject: object)
-        return try JSONDecoder().decode(BerthOCI.ContainerConfig.self, from: data)
+        return config
     }
 
     /// JSON form `["a","b"]`, else shell form (`/bin/sh -c …`) or words.

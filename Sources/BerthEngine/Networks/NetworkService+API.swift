@@ -1,6 +1,10 @@
 import BerthNetwork
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension NetworkService {
     /// docker network create (bridge driver only): subnet, gateway,

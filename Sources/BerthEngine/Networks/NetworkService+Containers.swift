@@ -1,7 +1,11 @@
 import BerthAPIModel
 import BerthNetwork
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension NetworkService {
     /// At create: checks the network mode and published ports, and records

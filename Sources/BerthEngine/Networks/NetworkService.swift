@@ -1,6 +1,10 @@
 import BerthNetwork
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// The engine's networks (moby's `daemon/network.go` with libnetwork's
@@ -37,7 +41,7 @@ public final class NetworkService: @unchecked Sendable {
     }
 
     let settings: Settings
-    let lock = NSLock()
+    let lock = Lock()
     var state: NetworkState
     let firewall: Firewall
     let dns = EmbeddedDNS(records: DNSRecords())

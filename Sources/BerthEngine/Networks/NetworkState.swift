@@ -1,6 +1,10 @@
 import BerthNetwork
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One network as the engine keeps it: the bridge BerthNetwork plumbs, its
 /// address allocations, and what docker reports about it.

@@ -1,5 +1,9 @@
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Linux capabilities as docker handles them (moby's `oci/caps`).
 enum Capabilities {
@@ -29,7 +33,7 @@ enum Capabilities {
     static func bounding() -> [String] {
         guard let status = try? ProcFile.read("/proc/self/status"),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapBnd:") }),
-              let mask = UInt64(line.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16) else {
+              let mask = UInt64(line.dropFirst(7).trimmingWhitespace(newlines: false), radix: 16) else {
             return dockerDefault
         }
         return all.enumerated().compactMap { mask & (1 << UInt64($0.offset)) != 0 ? $0.element : nil }

@@ -1,5 +1,9 @@
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// Starts the per-container monitor (`berth __monitor …`, C, see
@@ -64,7 +68,7 @@ struct MonitorLauncher: Sendable {
             let bytes = Spawn.readAll(sync.read)
             close(sync.read)
             _ = Spawn.waitForExit(pid)
-            return (String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines), connection)
+            return (String(decoding: bytes, as: UTF8.self).trimmingWhitespace(), connection)
         }
         if line.hasPrefix("ok "), let initPid = Int32(line.dropFirst(3)) { return (initPid, connection) }
         var message = line.hasPrefix("error ") ? String(line.dropFirst(6)) : (line.isEmpty ? "monitor exited without a report" : line)
@@ -75,7 +79,7 @@ struct MonitorLauncher: Sendable {
     /// The pid of a still running monitor, from its pid file.
     static func runningMonitor(_ files: Files) -> Int32? {
         guard let data = FileManager.default.contents(atPath: files.monitorPidFile),
-              let pid = Int32(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+              let pid = Int32(String(decoding: data, as: UTF8.self).trimmingWhitespace()),
               pid > 0, Glibc.kill(pid, 0) == 0 else { return nil }
         return pid
     }
@@ -105,7 +109,7 @@ enum MonitorFrame: Sendable {
 /// thread of their own (blocking I/O never touches the cooperative pool).
 final class MonitorConnection: @unchecked Sendable {
     let fd: Int32
-    private let writeLock = NSLock()
+    private let writeLock = Lock()
 
     static let stdinFrame: UInt8 = 0, stdinClose: UInt8 = 4, resize: UInt8 = 5
 
@@ -140,7 +144,7 @@ final class MonitorConnection: @unchecked Sendable {
     func frames() -> AsyncStream<MonitorFrame> {
         let fd = self.fd
         return AsyncStream { continuation in
-            let thread = Thread {
+            BlockingThread.start {
                 while let (type, payload) = Self.readFrame(fd) {
                     switch type {
                     case 1: continuation.yield(.stdout(payload))
@@ -153,7 +157,6 @@ final class MonitorConnection: @unchecked Sendable {
                 }
                 continuation.finish()
             }
-            thread.start()
         }
     }
 

@@ -1,5 +1,9 @@
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// The OCI runtime the monitor and the daemon run, spoken to with runc's
@@ -78,8 +82,17 @@ public struct OCIRuntime: Sendable {
     func state(_ id: String) async throws -> String? {
         let output = try await Spawn.run(global() + ["state", id])
         guard output.status == 0,
-              let object = try? JSONSerialization.jsonObject(with: Data(output.stdout)) as? [String: Any] else { return nil }
-        return object["status"] as? String
+              let state = try? JSONDecoder().decode(StateOutput.self, from: Data(output.stdout)) else { return nil }
+        return state.status
+    }
+
+    /// What berth reads of `runtime state`'s JSON.
+    private struct StateOutput: Decodable { var status: String? }
+
+    /// One JSON line of the runtime's log (`--log-format json`).
+    private struct LogLine: Decodable {
+        var level: String?
+        var msg: String?
     }
 
     private func simple(_ args: [String], what: String) async throws {
@@ -94,18 +107,17 @@ public struct OCIRuntime: Sendable {
     static func message(_ text: String) -> String {
         let lines = text.split(separator: "\n").map(String.init)
         for line in lines.reversed() {
-            if let data = line.data(using: .utf8),
-               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-               let msg = object["msg"] as? String {
-                if (object["level"] as? String) == "error" || lines.count == 1 { return msg }
+            if let object = try? JSONDecoder().decode(LogLine.self, from: Data(line.utf8)),
+               let msg = object.msg {
+                if object.level == "error" || lines.count == 1 { return msg }
                 continue
             }
-            if let range = line.range(of: "msg=\"") {
+            if let range = line.firstRange(of: "msg=\"") {
                 return String(line[range.upperBound...].dropLast(line.hasSuffix("\"") ? 1 : 0))
             }
             if !line.isEmpty { return line }
         }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.trimmingWhitespace()
     }
 
     /// The error runc logged to its `--log` file, for a failed create.
@@ -114,8 +126,8 @@ public struct OCIRuntime: Sendable {
         let text = String(decoding: data, as: UTF8.self)
         var last: String?
         for line in text.split(separator: "\n") {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  (object["level"] as? String) == "error", let msg = object["msg"] as? String else { continue }
+            guard let object = try? JSONDecoder().decode(LogLine.self, from: Data(line.utf8)),
+                  object.level == "error", let msg = object.msg else { continue }
             last = msg
         }
         return last

@@ -1,6 +1,10 @@
 import BerthOCI
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The seccomp filter of a container, as moby's `profiles/seccomp` decides
 /// it: none for `--privileged` or `--security-opt seccomp=unconfined`, the

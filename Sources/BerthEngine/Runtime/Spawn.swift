@@ -1,5 +1,10 @@
 import BerthSystem
+import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// Runs helper programs with posix_spawn: the daemon is multi-threaded and
@@ -77,8 +82,7 @@ enum Spawn {
         // Read both pipes without deadlock: stderr on a second thread.
         let errorBytes = LockedBytes()
         let done = DispatchSemaphore(value: 0)
-        let reader = Thread { errorBytes.value = readAll(err.read); close(err.read); done.signal() }
-        reader.start()
+        BlockingThread.start { errorBytes.value = readAll(err.read); close(err.read); done.signal() }
         let outputBytes = readAll(out.read)
         close(out.read)
         done.wait()
@@ -147,7 +151,7 @@ struct Pipe2 {
 }
 
 final class LockedBytes: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private var bytes: [UInt8] = []
     var value: [UInt8] {
         get { lock.withLock { bytes } }
@@ -159,11 +163,9 @@ final class LockedBytes: @unchecked Sendable {
 /// on waitpid, read or a monitor socket.
 func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread {
+        BlockingThread.start(stackSize: 1 << 20) {
             do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
         }
-        thread.stackSize = 1 << 20
-        thread.start()
     }
 }
 

@@ -1,9 +1,14 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import BerthSystem
 
 /// The daemon's events (`/events`): a bounded history for `since` and live
 /// subscribers, as moby's `daemon/events`.
 public final class EventBus: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private var history: [EventMessage] = []
     private var subscribers: [UUID: AsyncThrowingStream<EventMessage, any Error>.Continuation] = [:]
     static let historyLimit = 256

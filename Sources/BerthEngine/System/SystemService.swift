@@ -1,7 +1,11 @@
 import BerthImages
 import BerthRegistry
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// `/info`, `/version`, `/events`, `/system/df` with this daemon's real values.
@@ -64,7 +68,7 @@ public struct SystemService: SystemBackend {
         var fields: [String: String] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { fields[String(parts[0])] = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+            if parts.count == 2 { fields[String(parts[0])] = parts[1].trimming(["\""]) }
         }
         return (fields["PRETTY_NAME"] ?? "Linux", fields["VERSION_ID"] ?? "")
     }

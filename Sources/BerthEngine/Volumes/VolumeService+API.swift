@@ -1,5 +1,15 @@
+// `struct stat`'s Swift members come from the first Clang module to include
+// <sys/stat.h>, which is libarchive's here.
+import CArchive
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The volume routes over `VolumeService` (moby's `volume/service`).
 extension VolumeService: VolumeBackend {
@@ -91,12 +101,12 @@ extension VolumeService: VolumeBackend {
     }
 
     static func size(_ path: String) -> Int64 {
-        guard let walker = FileManager.default.enumerator(atPath: path) else { return 0 }
+        guard let paths = try? FileManager.default.subpathsOfDirectory(atPath: path) else { return 0 }
         var total: Int64 = 0
-        while let next = walker.nextObject() as? String {
-            if let attributes = try? FileManager.default.attributesOfItem(atPath: path + "/" + next),
-               attributes[.type] as? FileAttributeType == .typeRegular {
-                total += (attributes[.size] as? NSNumber)?.int64Value ?? 0
+        for next in paths {
+            var info = stat()
+            if lstat(path + "/" + next, &info) == 0, info.st_mode & S_IFMT == S_IFREG {
+                total += Int64(info.st_size)
             }
         }
         return total

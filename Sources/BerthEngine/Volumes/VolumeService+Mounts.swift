@@ -1,7 +1,11 @@
 import BerthAPIModel
 import BerthOCI
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 extension VolumeService {
@@ -46,8 +50,7 @@ extension VolumeService {
                 switch mount.type ?? "volume" {
                 case "bind":
                     let source = mount.source ?? ""
-                    var isDirectory: ObjCBool = false
-                    guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
+                    guard FileManager.default.fileExists(atPath: source) else {
                         throw BerthError.invalidArgument("invalid mount config for type \"bind\": bind source path does not exist: \(source)")
                     }
                     try add(MountSpec(kind: .bind, source: source, destination: target, readOnly: mount.readOnly ?? false))

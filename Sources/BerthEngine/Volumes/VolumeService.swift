@@ -1,5 +1,9 @@
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// The local volume driver (moby's `volume/local`): each volume is a
@@ -31,7 +35,7 @@ public final class VolumeService: @unchecked Sendable {
     }
 
     let root: String
-    let lock = NSLock()
+    let lock = Lock()
     var usage: [String: [MountSpec]]
     /// Containers currently running with a mounted-on-use volume.
     var active: [String: Set<String>] = [:]

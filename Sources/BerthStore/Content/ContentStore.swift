@@ -1,6 +1,13 @@
 import BerthOCI
+// `struct stat`'s Swift members come from the first Clang module to include
+// <sys/stat.h>, which is libarchive's here.
+import CArchive
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// What the store knows about one committed blob.

@@ -1,4 +1,7 @@
 import BerthOCI
+// `struct stat`'s Swift members come from the first Clang module to include
+// <sys/stat.h>, which is libarchive's here.
+import CArchive
 import BerthSystem
 import Glibc
 

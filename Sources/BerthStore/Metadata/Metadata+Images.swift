@@ -1,6 +1,10 @@
 import BerthOCI
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A named image: a reference such as `docker.io/library/alpine:3.20`
 /// pointing at its target (a manifest or an index), as containerd's images.

@@ -1,5 +1,9 @@
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A lease keeps what a running operation (a pull, a build) has fetched or
 /// created alive until the operation ties it to an image or gives up, as

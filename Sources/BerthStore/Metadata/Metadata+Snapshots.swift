@@ -1,5 +1,9 @@
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The kinds of snapshot, as containerd's: an active snapshot is writable
 /// (a container's layer, or a layer being unpacked), a view is a read-only

@@ -1,6 +1,10 @@
 import BerthOCI
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The store's metadata in SQLite (ROOT/metadata.db): images, content
 /// labels and GC references, snapshots, and leases. It plays the part of

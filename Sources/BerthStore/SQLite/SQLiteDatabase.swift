@@ -1,6 +1,10 @@
 import BerthSystem
 import CSQLite
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A thin wrapper over one SQLite connection (the C API, no ORM).
 ///
@@ -12,7 +16,7 @@ import Foundation
 public final class SQLiteDatabase: @unchecked Sendable {
     let handle: OpaquePointer
     public let path: String
-    private let lock = NSRecursiveLock()
+    private let lock = Lock(recursive: true)
 
     /// Opens (creating if needed) the database at `path`.
     public init(path: String, busyTimeoutMilliseconds: Int32 = 10_000) throws {

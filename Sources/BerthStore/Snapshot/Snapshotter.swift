@@ -1,6 +1,10 @@
 import BerthSystem
 import CArchive
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 
 /// Overlay snapshots, containerd-style: `prepare`, `view` and `mounts`

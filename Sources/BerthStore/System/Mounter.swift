@@ -1,5 +1,10 @@
 import BerthSystem
+import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CArchive
 import Glibc
 
@@ -105,7 +110,7 @@ public enum Mounter {
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var failure: (any Error)?
         nonisolated(unsafe) let body = body
-        let thread = Thread {
+        BlockingThread.start {
             defer { done.signal() }
             do {
                 try sys("unshare(CLONE_FS)") { berth_store_unshare_fs() }
@@ -115,7 +120,6 @@ public enum Mounter {
                 failure = error
             }
         }
-        thread.start()
         done.wait()
         if let failure { throw failure }
     }

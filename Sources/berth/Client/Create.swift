@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthAPIModel
 import BerthClient
 
 /// `berth create [OPTIONS] IMAGE [COMMAND] [ARG...]`: prints the new container's ID.

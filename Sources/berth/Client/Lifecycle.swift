@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthAPIModel
 import BerthClient
 
 /// `berth stop [-t N] [-s SIGNAL] CONTAINER...`.

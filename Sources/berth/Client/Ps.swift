@@ -4,7 +4,11 @@ import BerthClient
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #endif
 
 /// `berth ps [-a] [-q] [-n N] [-l] [-s] [--filter K=V] [--format F] [--no-trunc]`.

@@ -3,7 +3,11 @@ import BerthSystem
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #endif
 #if canImport(Glibc)
 import Glibc
@@ -29,9 +33,9 @@ struct Template {
         text = text.replacing("\\t", with: "\t").replacing("\\n", with: "\n")
         var pieces: [Piece] = []
         var rest = Substring(text)
-        while let open = rest.range(of: "{{") {
+        while let open = rest.firstRange(of: "{{") {
             if open.lowerBound > rest.startIndex { pieces.append(.text(String(rest[..<open.lowerBound]))) }
-            guard let close = rest[open.upperBound...].range(of: "}}") else {
+            guard let close = rest[open.upperBound...].firstRange(of: "}}") else {
                 throw BerthError.invalidArgument("template parsing error: unclosed action in \(source)")
             }
             var inner = String(rest[open.upperBound..<close.lowerBound])

@@ -1,5 +1,8 @@
 import BerthBuild
 import BerthSystem
+// `struct stat`'s Swift members come from the first Clang module to include
+// <sys/stat.h>, which is libarchive's here.
+import CArchive
 #if canImport(Glibc)
 import Glibc
 #endif

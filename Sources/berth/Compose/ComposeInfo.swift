@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthAPIModel
 import BerthCompose
 import BerthComposeRunner
 

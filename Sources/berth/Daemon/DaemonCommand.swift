@@ -2,7 +2,12 @@ import ArgumentParser
 import BerthAPI
 import BerthEngine
 import BerthSystem
+import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 
 /// `berth daemon` (or the binary invoked as `berthd`): the engine serving
@@ -70,7 +75,7 @@ struct Daemon: ParsableCommand {
         }
         done.wait()
         if let error = failure.error {
-            FileHandle.standardError.write(Data("berth daemon: \(error)\n".utf8))
+            FileHandleStderr.write("berth daemon: \(error)\n")
             throw ExitCode(1)
         }
     }

@@ -1,10 +1,16 @@
+import ArgumentParser
 import BerthAPI
 import BerthEngine
 import BerthImages
 import BerthRegistry
 import BerthStore
 import BerthSystem
+import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Glibc
 import Logging
 
@@ -60,7 +66,7 @@ struct DaemonRunner {
                                 build: BuildService(images: imageService, containers: containers, dataRoot: settings.dataRoot))
         var servers: [APIServer] = []
         for socket in settings.sockets {
-            try FileManager.default.createDirectory(atPath: (socket as NSString).deletingLastPathComponent,
+            try FileManager.default.createDirectory(atPath: parentDirectory(of: socket),
                                                     withIntermediateDirectories: true)
             let server = APIServer(backends: backends, socketPath: socket, serverVersion: Berth.engineVersion,
                                    logger: Logger(label: "berth.api"))
@@ -114,7 +120,7 @@ struct DaemonRunner {
     func daemonID() throws -> String {
         let path = settings.dataRoot + "/engine-id"
         if let data = FileManager.default.contents(atPath: path) {
-            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return String(decoding: data, as: UTF8.self).trimmingWhitespace()
         }
         let id = UUID().uuidString
         try Data((id + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
@@ -123,7 +129,7 @@ struct DaemonRunner {
 }
 
 final class OnceFlag: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Lock()
     private var done = false
     func set() -> Bool { lock.withLock { defer { done = true }; return !done } }
 }
@@ -141,11 +147,11 @@ struct PidFile {
     init(path: String) throws {
         self.path = path
         if let data = FileManager.default.contents(atPath: path),
-           let pid = Int32(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+           let pid = Int32(String(decoding: data, as: UTF8.self).trimmingWhitespace()),
            pid > 0, pid != getpid(), kill(pid, 0) == 0 {
             throw BerthError.conflict("pid file found, ensure berth daemon is not running or delete \(path)")
         }
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: parentDirectory(of: path), withIntermediateDirectories: true)
         try Data("\(getpid())\n".utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 

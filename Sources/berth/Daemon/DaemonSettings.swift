@@ -1,7 +1,11 @@
 import BerthAPI
 import BerthEngine
 import BerthSystem
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 
 /// The daemon's configuration: flags over daemon.json (dockerd's keys:
@@ -32,10 +36,14 @@ struct DaemonSettings: Sendable {
     static func resolve(_ flags: Daemon) throws -> DaemonSettings {
         var file: [String: Any] = [:]
         if let data = FileManager.default.contents(atPath: flags.configFile) {
-            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            let value: JSONValue
+            do { value = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+                throw BerthError.invalidArgument("unable to configure the daemon with file \(flags.configFile): \(error)")
+            }
+            guard case .object(let object) = value else {
                 throw BerthError.invalidArgument("unable to configure the daemon with file \(flags.configFile): not a JSON object")
             }
-            file = object
+            file = object.mapValues(native)
         } else if flags.configFile != defaultConfigFile {
             throw BerthError.notFound("unable to configure the daemon with file \(flags.configFile): no such file")
         }
@@ -129,6 +137,18 @@ struct DaemonSettings: Sendable {
         settings.bip = bip
         settings.tcpListeners = listeners
         return settings
+    }
+
+    /// A JSON value as Swift's own types (String, Double, Bool, [Any], [String: Any]).
+    private static func native(_ value: JSONValue) -> Any {
+        switch value {
+        case .null: return Optional<Any>.none as Any
+        case .bool(let bool): return bool
+        case .number(let number): return number
+        case .string(let string): return string
+        case .array(let array): return array.map(native)
+        case .object(let object): return object.mapValues(native)
+        }
     }
 
     static func absolute(_ path: String) -> String {
