@@ -278,12 +278,15 @@ public final class ComposeRunner: @unchecked Sendable {
     // MARK: - up and down
 
     /// `up`: converge, then with `wait` block until every service's
-    /// containers are running (healthy when they have a health check).
+    /// containers are running (healthy when they have a health check),
+    /// watching them all at the same time.
     public func up(_ options: UpOptions, wait: Bool = false) throws {
         let plan = try planner.up(actual: actualState(), options: options)
         try execute(plan)
         guard wait else { return }
-        for c in try serviceContainers(options.services) {
+        let containers = try serviceContainers(options.services)
+        try ConcurrentSteps.run(prerequisites: containers.map { _ in [] }) { [self] i in
+            let c = containers[i]
             let info = try client.get(ContainerInspectResponse.self, "/containers/\(c.id)/json")
             try awaitContainer(c, condition: info.state?.health == nil ? .serviceStarted : .serviceHealthy)
         }
