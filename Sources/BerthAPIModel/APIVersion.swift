@@ -19,8 +19,10 @@ public struct APIVersion: Sendable, Hashable, Comparable, CustomStringConvertibl
         self.init(major, minor)
     }
 
-    /// The oldest version served, as dockerd 28's `MinAPIVersion`.
-    public static let minimum = APIVersion(1, 24)
+    /// The oldest version served: dockerd 20.10's `MinAPIVersion` (dockerd 25+
+    /// says 1.24), low enough for docker-compose 1.29, which speaks 1.21 for
+    /// version-1 compose files.
+    public static let minimum = APIVersion(1, 12)
     /// The version served by default and the newest accepted.
     public static let current = APIVersion(1, 50)
 

@@ -6,11 +6,7 @@ import Glibc
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 #endif
 
 /// A client of the Docker Engine API (berth's daemon or dockerd) over a Unix
@@ -88,6 +84,28 @@ public struct EngineClient: Sendable {
     /// Sends `request` and returns the response as soon as its headers are
     /// read, whatever the status (see `checked` for the error mapping).
     public func perform(_ request: Request, upgrade: Bool = false) throws -> Response {
+        guard Self.tracing else { return try send(request, upgrade: upgrade) }
+        let start = Self.monotonicMicroseconds()
+        let response = try send(request, upgrade: upgrade)
+        let elapsed = Self.monotonicMicroseconds() - start
+        let line = "api: \(request.method) \(versioned(request.path))\(request.query.encoded) \(response.status) \(elapsed / 1000).\(String(elapsed % 1000 + 1000).dropFirst()) ms\n"
+        _ = line.utf8CString.withUnsafeBufferPointer { Glibc.write(2, $0.baseAddress, $0.count - 1) }
+        return response
+    }
+
+    /// `BERTH_API_TRACE` set (to anything): each request's line, status and
+    /// time until its response headers arrived go to stderr, for finding
+    /// where a command spends its time.
+    static let tracing = getenv("BERTH_API_TRACE") != nil
+
+    /// Microseconds on the monotonic clock.
+    static func monotonicMicroseconds() -> Int {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return ts.tv_sec * 1_000_000 + ts.tv_nsec / 1000
+    }
+
+    private func send(_ request: Request, upgrade: Bool) throws -> Response {
         let connection: Connection
         do {
             connection = try Connection(host: host)

@@ -9,71 +9,63 @@ import Glibc
 /// The commands that act on existing containers (start, stop, restart,
 /// kill, rm) and the ones that report (ps, images, top, port, ls).
 extension ComposeRunner {
-    /// `start`: the services' stopped containers, in dependency order.
+    /// `start`: the services' stopped containers, in dependency order
+    /// (a service's containers, and independent services, at the same time).
     public func start(_ services: [String]) throws {
         let order = try DependencyGraph(project).order()
         let containers = try serviceContainers(services)
-        for name in order {
-            for c in containers where c.service == name && !c.isUp {
-                try awaitDependencies(of: name)
-                progress(" Container \(c.name)  Starting")
-                try client.post("/containers/\(c.id)/start")
-                progress(" Container \(c.name)  Started")
-            }
-        }
+        let refs = order.flatMap { name in containers.filter { $0.service == name && !$0.isUp } }
+        try execute(ComposePlan(actions: refs.map { .startContainer($0.ref) }))
     }
 
-    /// `stop`: dependents first.
+    /// `stop`: dependents first; `timeout` overrides `stop_grace_period`.
     public func stop(_ services: [String], timeout: Int? = nil) throws {
-        let order = try DependencyGraph(project).order().reversed()
-        let containers = try serviceContainers(services) + serviceContainers(services, oneoff: true)
-        for name in order {
-            for c in containers where c.service == name && c.isUp {
-                progress(" Container \(c.name)  Stopping")
-                var query = Query()
-                query.add("t", timeout ?? project.services[name]?.stopGracePeriod.map { Int($0.nanoseconds / 1_000_000_000) })
-                try client.post("/containers/\(c.id)/stop", query: query)
-                progress(" Container \(c.name)  Stopped")
-            }
-        }
-    }
-
-    /// `restart`: stop then start each container, in dependency order.
-    public func restart(_ services: [String], timeout: Int? = nil) throws {
         let order = try DependencyGraph(project).order()
-        let containers = try serviceContainers(services)
-        for name in order {
-            for c in containers where c.service == name {
-                progress(" Container \(c.name)  Restarting")
-                var query = Query()
-                query.add("t", timeout)
-                try client.post("/containers/\(c.id)/restart", query: query)
-                progress(" Container \(c.name)  Started")
-            }
+        let containers = try serviceContainers(services) + serviceContainers(services, oneoff: true)
+        let refs = order.reversed().flatMap { name in containers.filter { $0.service == name && $0.isUp } }
+        try execute(ComposePlan(actions: refs.map { .stopContainer($0.ref) }),
+                    stopTimeout: timeout)
+    }
+
+    /// `restart`: each container stopped and started again, a service after
+    /// its dependencies, its containers at the same time.
+    public func restart(_ services: [String], timeout: Int? = nil) throws {
+        let graph = DependencyGraph(project)
+        let order = try graph.order()
+        let all = try serviceContainers(services)
+        let containers = order.flatMap { name in all.filter { $0.service == name } }
+        let prerequisites = containers.indices.map { i in
+            containers.indices.prefix(i).filter { j in graph.dependencies[containers[i].service ?? ""]?.contains(containers[j].service ?? "") == true }
+        }
+        try ConcurrentSteps.run(prerequisites: prerequisites) { [self] i in
+            let c = containers[i]
+            report(" Container \(c.name)  Restarting")
+            var query = Query()
+            query.add("t", timeout)
+            try client.post("/containers/\(c.id)/restart", query: query)
+            report(" Container \(c.name)  Started")
         }
     }
 
-    /// `kill -s SIGNAL`: running containers only.
+    /// `kill -s SIGNAL`: running containers only, all at the same time.
     public func kill(_ services: [String], signal: String) throws {
-        for c in try serviceContainers(services) where c.isUp {
-            progress(" Container \(c.name)  Killing")
+        let containers = try serviceContainers(services).filter(\.isUp)
+        try ConcurrentSteps.run(prerequisites: containers.map { _ in [] }) { [self] i in
+            let c = containers[i]
+            report(" Container \(c.name)  Killing")
             try client.post("/containers/\(c.id)/kill", query: ["signal": signal])
-            progress(" Container \(c.name)  Killed")
+            report(" Container \(c.name)  Killed")
         }
     }
 
-    /// `rm`: stopped containers (running ones too with `stop`).
+    /// `rm`: stopped containers (running ones too with `stop`), at the same time.
     public func remove(_ services: [String], stop: Bool, volumes: Bool) throws {
         if stop { try self.stop(services) }
         let containers = try serviceContainers(services).filter { !$0.isUp }
-        if containers.isEmpty { progress("No stopped containers") }
-        for c in containers {
-            progress(" Container \(c.name)  Removing")
-            var query: Query = ["force": "1"]
-            query.flag("v", volumes)
-            try client.delete("/containers/\(c.id)", query: query)
-            progress(" Container \(c.name)  Removed")
-        }
+        if containers.isEmpty { report("No stopped containers") }
+        try execute(ComposePlan(actions: containers.map {
+            .removeContainer($0.ref, volumes: volumes)
+        }))
     }
 
     /// One row of `ps`.

@@ -24,15 +24,15 @@ extension ComposeRunner {
     public func pull(_ services: [String], ignoreFailures: Bool = false) throws {
         for name in try selected(services) {
             guard let image = project.services[name]?.image else { continue }
-            progress(" \(name) Pulling")
+            report(" \(name) Pulling")
             let (repo, tag) = Self.splitTag(image)
             do {
                 let response = try client.checked(EngineClient.Request(method: "POST", path: "/images/create",
                                                                        query: ["fromImage": repo, "tag": tag]))
                 try response.forEachMessage { _ in }
-                progress(" \(name) Pulled")
+                report(" \(name) Pulled")
             } catch where ignoreFailures {
-                progress(" \(name) Error: \(error)")
+                report(" \(name) Error: \(error)")
             }
         }
     }
@@ -42,11 +42,11 @@ extension ComposeRunner {
         for name in try selected(services) where project.services[name]?.build != nil {
             let image = ContainerRequest(project: project).imageName(name)
             let (repo, tag) = Self.splitTag(image)
-            progress(" Pushing \(name): \(image)")
+            report(" Pushing \(name): \(image)")
             let response = try client.checked(EngineClient.Request(method: "POST", path: "/images/\(Query.pathSegment(repo))/push",
                                                                    query: ["tag": tag], headers: [("X-Registry-Auth", "e30=")]))
             try response.forEachMessage { _ in }
-            progress(" Pushed \(name)")
+            report(" Pushed \(name)")
         }
     }
 
@@ -70,14 +70,14 @@ extension ComposeRunner {
             query.flag("nocache", noCache || build.noCache == true)
             query.flag("pull", pull || build.pull == true)
             query.add("networkmode", build.network)
-            progress(" Building \(name) (\(image))")
+            report(" Building \(name) (\(image))")
             let tar = try buildContext(build.context, build.dockerfile ?? "Dockerfile")
             let response = try client.checked(EngineClient.Request(method: "POST", path: "/build", query: query,
                                                                    body: .stream(contentType: "application/x-tar", next: tar)))
             try response.forEachMessage { message in
                 if !quiet, let text = message.stream { Self.write(2, Array(text.utf8)) }
             }
-            progress(" Built \(name)")
+            report(" Built \(name)")
         }
     }
 

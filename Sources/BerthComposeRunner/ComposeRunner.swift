@@ -16,12 +16,17 @@ import Glibc
 /// state by its labels, asks `ComposePlanner` what to do, and does it,
 /// printing compose's progress lines (`Container web-db-db-1  Started`) to
 /// stderr.
-public final class ComposeRunner {
+///
+/// Set `progress` and `buildContext` before running commands: the commands
+/// run their requests on threads of their own (`ConcurrentSteps`), and call
+/// `progress` from them, one line at a time.
+public final class ComposeRunner: @unchecked Sendable {
     public let client: EngineClient
     public let project: Project
     public let planner: ComposePlanner
     /// Where progress lines go (stderr by default).
     public var progress: (String) -> Void = { line in ComposeRunner.write(2, Array((line + "\n").utf8)) }
+    private let outputLock = Lock()
     /// Makes build contexts (`build`, `up --build`).
     public var buildContext: BuildContextProvider = { directory, _ in
         throw BerthError.invalidArgument("no build context provider for \(directory)")
@@ -36,16 +41,27 @@ public final class ComposeRunner {
     // MARK: - actual state
 
     /// The project's containers (all states, one-off included), and the
-    /// engine's networks and volumes.
+    /// engine's networks and volumes (three requests at the same time).
     public func actualState() throws -> ActualState {
-        let containers = try projectContainers()
-        let networks = try client.get([Network].self, "/networks").map {
-            ExistingObject(name: $0.name ?? "", id: $0.id, labels: $0.labels ?? [:])
+        let state = Shared(ActualState())
+        try ConcurrentSteps.run(prerequisites: [[], [], []]) { [self] step in
+            switch step {
+            case 0:
+                let containers = try projectContainers()
+                state.withLock { $0.containers = containers }
+            case 1:
+                let networks = try client.get([Network].self, "/networks").map {
+                    ExistingObject(name: $0.name ?? "", id: $0.id, labels: $0.labels ?? [:])
+                }
+                state.withLock { $0.networks = networks }
+            default:
+                let volumes = (try client.get(VolumeListResponse.self, "/volumes").volumes ?? []).map {
+                    ExistingObject(name: $0.name ?? "", labels: $0.labels ?? [:])
+                }
+                state.withLock { $0.volumes = volumes }
+            }
         }
-        let volumes = (try client.get(VolumeListResponse.self, "/volumes").volumes ?? []).map {
-            ExistingObject(name: $0.name ?? "", labels: $0.labels ?? [:])
-        }
-        return ActualState(containers: containers, networks: networks, volumes: volumes)
+        return state.withLock { $0 }
     }
 
     /// Containers labelled with this project (`label=com.docker.compose.project=P`).
@@ -77,65 +93,86 @@ public final class ComposeRunner {
 
     // MARK: - executing a plan
 
-    /// Runs `plan`'s actions in order. Before a service's first container
-    /// starts, its `depends_on` conditions are awaited.
-    public func execute(_ plan: ComposePlan) throws {
-        for warning in plan.warnings { progress("WARN[0000] \(warning)") }
-        var ids: [String: String] = [:]   // container name → id, for containers created here
-        var awaited = Set<String>()
-        for action in plan.actions {
-            switch action {
-            case .createNetwork(let key, let name, let labels):
-                try createNetwork(key: key, name: name, labels: labels)
-            case .createVolume(let key, let name, let labels):
-                try createVolume(key: key, name: name, labels: labels)
-            case .createContainer(let spec):
-                ids[spec.name] = try createContainer(spec, name: spec.name)
-            case .recreateContainer(let old, let new):
-                progress(" Container \(old.name)  Recreate")
-                // compose's recreateContainer: the new one under a temporary
-                // name, the old one stopped and removed, then the rename.
-                let temporary = "\(String((old.id ?? "").prefix(12)))_\(new.name)"
-                let id = try createContainer(new, name: temporary, quiet: true)
-                try stop(old)
-                try client.delete("/containers/\(old.id ?? old.name)", query: ["force": "1"])
-                try client.post("/containers/\(id)/rename", query: ["name": new.name])
-                ids[new.name] = id
-                progress(" Container \(new.name)  Recreated")
-            case .startContainer(let ref):
-                if awaited.insert(ref.service).inserted { try awaitDependencies(of: ref.service) }
-                let id = ref.id ?? ids[ref.name] ?? ref.name
-                progress(" Container \(ref.name)  Starting")
-                try client.post("/containers/\(id)/start")
-                progress(" Container \(ref.name)  Started")
-            case .stopContainer(let ref):
-                try stop(ref)
-            case .removeContainer(let ref, let volumes):
-                progress(" Container \(ref.name)  Removing")
-                var query: Query = ["force": "1"]
-                query.flag("v", volumes)
-                try client.delete("/containers/\(ref.id ?? ref.name)", query: query)
-                progress(" Container \(ref.name)  Removed")
-            case .removeNetwork(let name):
-                progress(" Network \(name)  Removing")
-                try client.delete("/networks/\(Query.pathSegment(name))")
-                progress(" Network \(name)  Removed")
-            case .removeVolume(let name):
-                progress(" Volume \(name)  Removing")
-                try client.delete("/volumes/\(Query.pathSegment(name))")
-                progress(" Volume \(name)  Removed")
-            }
+    /// Runs `plan`'s actions, each as soon as the actions it needs are done
+    /// (`ComposePlan.prerequisites`): a service's containers at the same
+    /// time, independent services at the same time. Before a service's
+    /// first container starts, its `depends_on` conditions are awaited.
+    /// `stopTimeout` overrides each service's `stop_grace_period`.
+    public func execute(_ plan: ComposePlan, stopTimeout: Int? = nil) throws {
+        for warning in plan.warnings { report("WARN[0000] \(warning)") }
+        let run = PlanRun(stopTimeout: stopTimeout)
+        let actions = plan.actions
+        try ConcurrentSteps.run(prerequisites: plan.prerequisites(DependencyGraph(project))) { [self] i in
+            try perform(actions[i], run)
         }
     }
 
-    func stop(_ ref: ContainerRef) throws {
-        progress(" Container \(ref.name)  Stopping")
-        var query = Query()
-        if let grace = project.services[ref.service]?.stopGracePeriod {
-            query.add("t", String(grace.nanoseconds / 1_000_000_000))
+    /// What the actions of one `execute` share.
+    final class PlanRun: Sendable {
+        /// Container name → id, for containers created by this run.
+        let ids = Shared<[String: String]>([:])
+        /// Services whose dependencies were awaited.
+        let awaited = OncePerKey()
+        let stopTimeout: Int?
+        init(stopTimeout: Int?) { self.stopTimeout = stopTimeout }
+    }
+
+    func perform(_ action: ComposeAction, _ run: PlanRun) throws {
+        switch action {
+        case .createNetwork(let key, let name, let labels):
+            try createNetwork(key: key, name: name, labels: labels)
+        case .createVolume(let key, let name, let labels):
+            try createVolume(key: key, name: name, labels: labels)
+        case .createContainer(let spec):
+            let id = try createContainer(spec, name: spec.name)
+            run.ids.withLock { $0[spec.name] = id }
+        case .recreateContainer(let old, let new):
+            report(" Container \(old.name)  Recreate")
+            // compose's recreateContainer: the new one under a temporary
+            // name, the old one stopped and removed, then the rename.
+            let temporary = "\(String((old.id ?? "").prefix(12)))_\(new.name)"
+            let id = try createContainer(new, name: temporary, quiet: true)
+            try stop(old, timeout: run.stopTimeout, quiet: true)
+            try client.delete("/containers/\(old.id ?? old.name)", query: ["force": "1"])
+            try client.post("/containers/\(id)/rename", query: ["name": new.name])
+            run.ids.withLock { $0[new.name] = id }
+            report(" Container \(new.name)  Recreated")
+        case .startContainer(let ref):
+            try run.awaited.run(ref.service) { try awaitDependencies(of: ref.service) }
+            let id = ref.id ?? run.ids.withLock { $0[ref.name] } ?? ref.name
+            report(" Container \(ref.name)  Starting")
+            try client.post("/containers/\(id)/start")
+            report(" Container \(ref.name)  Started")
+        case .stopContainer(let ref):
+            try stop(ref, timeout: run.stopTimeout)
+        case .removeContainer(let ref, let volumes):
+            report(" Container \(ref.name)  Removing")
+            var query: Query = ["force": "1"]
+            query.flag("v", volumes)
+            try client.delete("/containers/\(ref.id ?? ref.name)", query: query)
+            report(" Container \(ref.name)  Removed")
+        case .removeNetwork(let name):
+            report(" Network \(name)  Removing")
+            try client.delete("/networks/\(Query.pathSegment(name))")
+            report(" Network \(name)  Removed")
+        case .removeVolume(let name):
+            report(" Volume \(name)  Removing")
+            try client.delete("/volumes/\(Query.pathSegment(name))")
+            report(" Volume \(name)  Removed")
         }
+    }
+
+    func stop(_ ref: ContainerRef, timeout: Int? = nil, quiet: Bool = false) throws {
+        if !quiet { report(" Container \(ref.name)  Stopping") }
+        var query = Query()
+        query.add("t", timeout ?? project.services[ref.service]?.stopGracePeriod.map { Int($0.nanoseconds / 1_000_000_000) })
         try client.post("/containers/\(ref.id ?? ref.name)/stop", query: query)
-        progress(" Container \(ref.name)  Stopped")
+        if !quiet { report(" Container \(ref.name)  Stopped") }
+    }
+
+    /// Writes one progress line; lines of concurrent actions never mix.
+    func report(_ line: String) {
+        outputLock.withLock { progress(line) }
     }
 
     func createNetwork(key: String, name: String, labels: [String: String]) throws {
@@ -154,9 +191,9 @@ public final class ComposeRunner {
                            auxiliaryAddresses: $0.auxAddresses.isEmpty ? nil : $0.auxAddresses)
             }, options: ipam.options.isEmpty ? nil : ipam.options)
         }
-        progress(" Network \(name)  Creating")
+        report(" Network \(name)  Creating")
         try client.post("/networks/create", json: body)
-        progress(" Network \(name)  Created")
+        report(" Network \(name)  Created")
     }
 
     func createVolume(key: String, name: String, labels: [String: String]) throws {
@@ -166,9 +203,9 @@ public final class ComposeRunner {
         body.driver = v.driver ?? "local"
         body.driverOpts = v.driverOpts.isEmpty ? nil : v.driverOpts
         body.labels = labels
-        progress(" Volume \"\(name)\"  Creating")
+        report(" Volume \"\(name)\"  Creating")
         try client.post("/volumes/create", json: body)
-        progress(" Volume \"\(name)\"  Created")
+        report(" Volume \"\(name)\"  Created")
     }
 
     /// Creates a container of `spec` and connects its other networks.
@@ -176,19 +213,21 @@ public final class ComposeRunner {
     func createContainer(_ spec: ContainerSpec, name: String, oneoff: Bool = false, quiet: Bool = false,
                          adjust: (inout ContainerCreateRequest) -> Void = { _ in }) throws -> String {
         var request = ContainerRequest(project: project)
-        let running = try projectContainers(oneoff: false)
-        request.containerOf = { service in
-            running.filter { $0.service == service }.sorted { ($0.number ?? 0) < ($1.number ?? 0) }.first?.id
+        // Only `service:x` modes, links and volumes_from ask for x's container.
+        var running: [ExistingContainer]?
+        request.containerOf = { [self] service in
+            if running == nil { running = (try? projectContainers(oneoff: false)) ?? [] }
+            return running!.filter { $0.service == service }.sorted { ($0.number ?? 0) < ($1.number ?? 0) }.first?.id
         }
         var body = try request.create(spec, oneoff: oneoff)
         adjust(&body)
-        if !quiet { progress(" Container \(name)  Creating") }
+        if !quiet { report(" Container \(name)  Creating") }
         let created = try client.post(ContainerCreateResponse.self, "/containers/create", query: ["name": name], json: body)
         for extra in request.endpoints(spec.service, oneoff: oneoff).dropFirst() {
             try client.post("/networks/\(Query.pathSegment(extra.network))/connect",
                             json: NetworkConnectRequest(container: created.id, endpointConfig: extra.settings))
         }
-        if !quiet { progress(" Container \(name)  Created") }
+        if !quiet { report(" Container \(name)  Created") }
         return created.id ?? name
     }
 
@@ -210,7 +249,7 @@ public final class ComposeRunner {
     /// Polls the container until it satisfies `condition`; an unhealthy or
     /// failed dependency is an error naming it.
     public func awaitContainer(_ c: ExistingContainer, condition: DependencyCondition) throws {
-        if condition == .serviceHealthy { progress(" Container \(c.name)  Waiting") }
+        if condition == .serviceHealthy { report(" Container \(c.name)  Waiting") }
         while true {
             let info = try client.get(ContainerInspectResponse.self, "/containers/\(c.id)/json")
             let state = info.state
@@ -221,7 +260,7 @@ public final class ComposeRunner {
                 guard let health = state?.health?.status else {
                     throw BerthError.invalidArgument("container \(c.name) has no healthcheck configured")
                 }
-                if health == "healthy" { progress(" Container \(c.name)  Healthy"); return }
+                if health == "healthy" { report(" Container \(c.name)  Healthy"); return }
                 if health == "unhealthy" { throw BerthError.unavailable("dependency failed to start: container \(c.name) is unhealthy") }
                 if state?.running != true { throw BerthError.unavailable("dependency failed to start: container \(c.name) exited (\(state?.exitCode ?? 0))") }
             case .serviceCompletedSuccessfully:
@@ -239,12 +278,15 @@ public final class ComposeRunner {
     // MARK: - up and down
 
     /// `up`: converge, then with `wait` block until every service's
-    /// containers are running (healthy when they have a health check).
+    /// containers are running (healthy when they have a health check),
+    /// watching them all at the same time.
     public func up(_ options: UpOptions, wait: Bool = false) throws {
         let plan = try planner.up(actual: actualState(), options: options)
         try execute(plan)
         guard wait else { return }
-        for c in try serviceContainers(options.services) {
+        let containers = try serviceContainers(options.services)
+        try ConcurrentSteps.run(prerequisites: containers.map { _ in [] }) { [self] i in
+            let c = containers[i]
             let info = try client.get(ContainerInspectResponse.self, "/containers/\(c.id)/json")
             try awaitContainer(c, condition: info.state?.health == nil ? .serviceStarted : .serviceHealthy)
         }
@@ -266,10 +308,10 @@ public final class ComposeRunner {
             if removeImages == "all" || s.image == nil { images.insert(ContainerRequest(project: project).imageName(name)) }
         }
         for image in images.sorted() {
-            progress(" Image \(image)  Removing")
+            report(" Image \(image)  Removing")
             do {
                 try client.delete("/images/\(Query.pathSegment(image))")
-                progress(" Image \(image)  Removed")
+                report(" Image \(image)  Removed")
             } catch let error as APIError where error.status == 404 {
                 continue
             }

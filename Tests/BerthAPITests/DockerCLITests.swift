@@ -21,7 +21,7 @@ final class DockerCLITests: XCTestCase {
     func testVersionNegotiatesTheCurrentAPI() throws {
         let run = try cli("version", "--format", "{{.Server.APIVersion}} {{.Server.MinAPIVersion}} {{.Client.APIVersion}}")
         XCTAssertEqual(run.status, 0, run.stderr)
-        XCTAssertEqual(run.stdout, "1.50 1.24 1.50\n")
+        XCTAssertEqual(run.stdout, "1.50 1.12 1.50\n")
         let tooNew = try cli("version", env: ["DOCKER_API_VERSION": "1.99"])
         XCTAssertNotEqual(tooNew.status, 0)
         XCTAssertTrue(tooNew.stderr.contains("client version 1.99 is too new. Maximum supported API version is 1.50"), tooNew.stderr)

@@ -31,14 +31,17 @@ final class RoutingTests: XCTestCase {
         XCTAssertEqual(try server.json(bare.body)["ApiVersion"] as? String, "1.50")
         let old = try await server.request(.GET, "/v1.24/containers/json")
         XCTAssertEqual(old.status, 200)
+        // docker-compose 1.29 speaks 1.21 for version-1 compose files.
+        let compose1 = try await server.request(.GET, "/v1.21/containers/json")
+        XCTAssertEqual(compose1.status, 200)
         let tooNew = try await server.request(.GET, "/v1.99/version")
         XCTAssertEqual(tooNew.status, 400)
         XCTAssertEqual(try server.json(tooNew.body)["message"] as? String,
                        "client version 1.99 is too new. Maximum supported API version is 1.50")
-        let tooOld = try await server.request(.GET, "/v1.12/version")
+        let tooOld = try await server.request(.GET, "/v1.11/version")
         XCTAssertEqual(tooOld.status, 400)
         XCTAssertEqual(try server.json(tooOld.body)["message"] as? String,
-                       "client version 1.12 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version")
+                       "client version 1.11 is too old. Minimum supported API version is 1.12, please upgrade your client to a newer version")
         // "/volumes" starts with "/v" but carries no version.
         let volumes = try await server.request(.GET, "/volumes")
         XCTAssertEqual(volumes.status, 200)

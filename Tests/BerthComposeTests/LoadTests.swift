@@ -274,4 +274,47 @@ final class LoadTests: XCTestCase {
         XCTAssertEqual(p.services["worker"]?.environment, ["L": "1"])
         XCTAssertEqual(p.services["worker"]?.command, ["work"])
     }
+
+    func testVersionOneFile() throws {
+        let dir = try TempDir(self)
+        try dir.write("docker-compose.yml", """
+        db:
+          image: redis
+          volumes:
+            - data:/data
+            - ./conf:/conf
+          log_driver: json-file
+          log_opt: {max-size: 1m}
+        web:
+          build: ./web
+          dockerfile: Dockerfile.dev
+          links:
+            - db
+            - db:database
+          ports: ["${PORT:-8080}:80"]
+        side:
+          image: busybox
+          net: "container:other"
+        """)
+        let p = try loadProject(dir, configure: { $0.projectName = "old" })
+        XCTAssertEqual(p.serviceNames, ["db", "side", "web"])
+        XCTAssertEqual(p.services["db"]?.networkMode, "bridge")
+        XCTAssertEqual(p.services["web"]?.networkMode, "bridge")
+        XCTAssertEqual(p.services["side"]?.networkMode, "container:other")
+        XCTAssertEqual(p.networks, [:], "version 1 services use the default bridge")
+        XCTAssertEqual(p.services["web"]?.links, ["db", "db:database"])
+        XCTAssertEqual(p.services["web"]?.ports.first?.published, "8080")
+        XCTAssertEqual(p.services["web"]?.build?.dockerfile, "Dockerfile.dev")
+        XCTAssertEqual(p.services["db"]?.logging?.driver, "json-file")
+        XCTAssertEqual(p.services["db"]?.logging?.options, ["max-size": "1m"])
+        // A named volume is the engine's volume of that name, unprefixed.
+        XCTAssertEqual(p.volumes["data"]?.name, "data")
+        XCTAssertTrue(p.warnings.contains { $0.contains("version 1 format") }, "\(p.warnings)")
+        XCTAssertEqual(try DependencyGraph(p).order(), ["db", "side", "web"])
+
+        // A specification file without `services:` is not taken for version 1.
+        try dir.write("compose.yaml", "networks:\n  front: {}\n")
+        let spec = try loadProject(dir, files: ["compose.yaml"], configure: { $0.projectName = "new" })
+        XCTAssertEqual(spec.services.count, 0)
+    }
 }

@@ -209,4 +209,68 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(errorMessage { try ComposePlanner(project: p).up(actual: ActualState()) },
                        "dependency cycle detected: api -> db -> web -> api")
     }
+
+    /// Each action with the actions it waits for, as "action <- a, b".
+    func describeSchedule(_ plan: ComposePlan, _ project: Project) -> [String] {
+        let names = describe(plan)
+        return zip(names, plan.prerequisites(DependencyGraph(project))).map { name, before in
+            before.isEmpty ? name : name + " <- " + before.map { names[$0] }.joined(separator: ", ")
+        }
+    }
+
+    func testUpRunsIndependentServicesTogetherAndWaitsForDependencies() throws {
+        let p = try project()
+        let plan = try ComposePlanner(project: p).up(actual: ActualState())
+        let objects = "create network app_default, create volume app_data"
+        XCTAssertEqual(describeSchedule(plan, p), [
+            "create network app_default", "create volume app_data",
+            "create app-db-1 <- \(objects)",
+            "create app-api-1 <- \(objects), create app-db-1",
+            "create app-sidecar-1 <- \(objects), create app-api-1",
+            "create app-web-1 <- \(objects), create app-api-1",
+            // db starts while the others are still being created.
+            "start app-db-1 <- \(objects), create app-db-1",
+            "start app-api-1 <- \(objects), create app-db-1, create app-api-1, start app-db-1",
+            "start app-sidecar-1 <- \(objects), create app-api-1, create app-sidecar-1, start app-api-1",
+            "start app-web-1 <- \(objects), create app-api-1, create app-web-1, start app-api-1",
+        ])
+    }
+
+    func testScaledServiceContainersRunTogetherAndRecreateWaitsForStops() throws {
+        let p = try project(scale: 2)
+        let state = apply(try ComposePlanner(project: p).up(actual: ActualState()), to: ActualState())
+        let changed = try project(yaml.replacingOccurrences(of: "MODE: prod", with: "MODE: dev"), scale: 2)
+        let plan = try ComposePlanner(project: changed).up(actual: state)
+        XCTAssertEqual(describeSchedule(plan, changed), [
+            "stop app-web-1", "stop app-web-2",
+            "recreate app-api-1 <- stop app-web-1, stop app-web-2",
+            "recreate app-sidecar-1 <- stop app-web-1, stop app-web-2, recreate app-api-1",
+            "start app-api-1 <- stop app-web-1, stop app-web-2, recreate app-api-1",
+            "start app-sidecar-1 <- stop app-web-1, stop app-web-2, recreate app-api-1, recreate app-sidecar-1, start app-api-1",
+            // Both web containers start at once, after api.
+            "start app-web-1 <- stop app-web-1, stop app-web-2, recreate app-api-1, start app-api-1",
+            "start app-web-2 <- stop app-web-1, stop app-web-2, recreate app-api-1, start app-api-1",
+        ])
+    }
+
+    func testDownStopsDependentsFirstAndRemovesNetworksLast() throws {
+        let p = try project()
+        let state = apply(try ComposePlanner(project: p).up(actual: ActualState()), to: ActualState())
+        let plan = try ComposePlanner(project: p).down(actual: state, options: DownOptions(removeVolumes: true))
+        let schedule = describeSchedule(plan, p)
+        XCTAssertEqual(schedule.filter { $0.hasPrefix("stop") || $0.hasPrefix("remove app") }, [
+            "stop app-web-1", "stop app-sidecar-1",
+            "stop app-api-1 <- stop app-web-1, stop app-sidecar-1",
+            "stop app-db-1 <- stop app-api-1",
+            "remove app-web-1 -v <- stop app-web-1",
+            "remove app-sidecar-1 -v <- stop app-sidecar-1",
+            "remove app-api-1 -v <- stop app-web-1, stop app-sidecar-1, stop app-api-1, remove app-web-1 -v, remove app-sidecar-1 -v",
+            "remove app-db-1 -v <- stop app-api-1, stop app-db-1, remove app-api-1 -v",
+        ])
+        let containerActions = (0..<8).map { describe(plan)[$0] }.joined(separator: ", ")
+        XCTAssertEqual(schedule.filter { $0.hasPrefix("remove network") || $0.hasPrefix("remove volume") }, [
+            "remove network app_default <- \(containerActions)",
+            "remove volume app_data <- \(containerActions)",
+        ])
+    }
 }

@@ -226,4 +226,56 @@ final class ComposeTests: XCTestCase {
             XCTAssertEqual(down.status, 0, tool[0] + ": " + down.stderr)
         }
     }
+
+    /// A version-1 file (no `version:`, services at the top level, `links`):
+    /// docker-compose 1.29 speaks API v1.21 for it and puts the containers
+    /// on the default bridge, where web reaches db through its link; berth
+    /// compose reads the same file the same way.
+    static let versionOneFile = """
+    db:
+      image: web-db-kv:latest
+      stop_signal: SIGKILL
+    web:
+      image: web-db-web:latest
+      stop_signal: SIGKILL
+      links:
+        - db
+      ports:
+        - "${PORT}:80"
+    """
+
+    func testVersionOneFileWithDockerComposeAndBerthCompose() throws {
+        let s = try setUpExample(port: 18093)
+        defer { s.daemon.tearDown() }
+        let dir = s.daemon.dir + "/v1"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Self.versionOneFile.write(toFile: dir + "/docker-compose.yml", atomically: true, encoding: .utf8)
+        var tools = [["berth", DaemonHarness.berth, "compose"]]
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/docker-compose") { tools.append(["dc", "/usr/bin/docker-compose"]) }
+        for tool in tools {
+            let project = "v1" + tool[0]
+            let argv = Array(tool.dropFirst()) + ["-f", dir + "/docker-compose.yml", "-p", project]
+            func compose(_ args: [String]) throws -> DaemonHarness.Result {
+                try DaemonHarness.run(argv + args, timeout: 120, environment: s.env)
+            }
+            defer { _ = try? compose(["down"]) }
+            let up = try compose(["up", "-d"])
+            XCTAssertEqual(up.status, 0, tool[0] + ": " + up.stderr + s.daemon.logText())
+            // web finds db by its link's name.
+            XCTAssertEqual(try get(s.port, "key=old&value=\(tool[0])"), "OK\n", tool[0])
+            XCTAssertEqual(try get(s.port, "key=old"), tool[0] + "\n", tool[0])
+            let ps = try compose(["ps"])
+            XCTAssertEqual(ps.status, 0, ps.stderr)
+            XCTAssertTrue(ps.stdout.contains("\(project)\(tool[0] == "dc" ? "_web_1" : "-web-1")"), tool[0] + ": " + ps.stdout)
+            // The default bridge, no project network.
+            let web = try s.daemon.docker(["ps", "-q", "--filter", "label=com.docker.compose.project=\(project)",
+                                           "--filter", "label=com.docker.compose.service=web"]).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            XCTAssertEqual(try s.daemon.docker(["inspect", "--format", "{{.HostConfig.NetworkMode}}", web]).stdout, "bridge\n", tool[0])
+            XCTAssertFalse(try s.daemon.docker(["network", "ls", "--format", "{{.Name}}"]).stdout.contains(project), tool[0])
+            let down = try compose(["down"])
+            XCTAssertEqual(down.status, 0, tool[0] + ": " + down.stderr)
+            XCTAssertEqual(try ids(s, project: project), [], tool[0])
+        }
+    }
 }

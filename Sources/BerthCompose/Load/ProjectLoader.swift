@@ -28,10 +28,15 @@ public enum ProjectLoader {
         let template = Template(lookup: lookup)
         var unset: [String] = []
         var root: YAMLNode?
+        var versionOne: [String] = []
         for (path, text) in files {
-            let parsed = try YAMLParser.parse(text, file: path)
+            var parsed = try YAMLParser.parse(text, file: path)
             guard parsed.mapping != nil else {
                 throw BerthError.invalidArgument("\(parsed.mark): a compose file must be a mapping, not \(parsed.kindName)")
+            }
+            if VersionOne.matches(parsed) {
+                parsed = VersionOne.convert(parsed)
+                versionOne.append(path)
             }
             var node = try template.interpolate(parsed, unset: &unset)
             node = try Extends.resolve(node, file: path, template: template, unset: &unset)
@@ -44,6 +49,7 @@ public enum ProjectLoader {
         var project = try decode(root, name: name, projectDir: projectDir, configFiles: files.map(\.path), context: context)
         var seen = Set<String>()
         project.warnings = unset.filter { seen.insert($0).inserted }.map { "The \"\($0)\" variable is not set. Defaulting to a blank string." }
+        project.warnings += versionOne.map { "\($0): the version 1 format (services at the top level) is deprecated: its services run on the default bridge, linked by links" }
         var profiles = options.profiles
         if let fromEnv = environment["COMPOSE_PROFILES"] {
             profiles += fromEnv.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }

@@ -38,7 +38,7 @@ public struct ExistingContainer: Sendable, Equatable {
     public var configHash: String? { labels[ComposeLabel.configHash] }
     /// Running as far as `up` is concerned: nothing to start.
     public var isUp: Bool { state == .running || state == .restarting || state == .paused }
-    var ref: ContainerRef { ContainerRef(service: service ?? "", name: name, id: id) }
+    public var ref: ContainerRef { ContainerRef(service: service ?? "", name: name, id: id) }
 }
 
 /// An existing network or volume.

@@ -97,6 +97,7 @@ extension NetworkService {
                                   resolvConf: ResolvConf.forDefaultBridge(host: hostResolv, overrides: overrides))
             default: break
             }
+            let linked = try linkRecordsLocked(host.links ?? [], networks: container.order)
             let path = namespacePath(id)
             try? NetworkNamespace.delete(at: path)
             let namespace = try NetworkNamespace.create(at: path)
@@ -123,13 +124,41 @@ extension NetworkService {
                 try state.save(statePath)
                 let own = container.order.compactMap { container.endpoints[$0]?.address.description }
                 return Attachment(namespacePath: path,
-                                  hosts: ContainerFiles.hosts(hostname: hostname, domainname: domain, ownAddresses: Array(own.prefix(1)), extraHosts: extra),
+                                  hosts: ContainerFiles.hosts(hostname: hostname, domainname: domain, ownAddresses: Array(own.prefix(1)),
+                                                              extraHosts: extra + linked),
                                   resolvConf: resolv)
             } catch {
                 teardownLocked(id)
                 try? state.save(statePath)
                 throw error
             }
+        }
+    }
+
+    /// Legacy links (`--link NAME:ALIAS`, version-1 compose files): an
+    /// /etc/hosts record `ADDRESS ALIAS NAME` per link, the address being the
+    /// target's on a network this container joins (the default bridge for
+    /// links). As docker, the target must be running.
+    func linkRecordsLocked(_ links: [String], networks: [String]) throws -> [HostsRecord] {
+        try links.map { link in
+            let parts = link.split(separator: ":", maxSplits: 1).map { String($0) }
+            let target = parts[0].hasPrefix("/") ? String(parts[0].dropFirst()) : parts[0]
+            // The daemon's own form is "/target:/container/alias".
+            let alias = parts.count > 1 ? String(parts[1].split(separator: "/").last ?? Substring(parts[1])) : target
+            guard !target.isEmpty, !alias.isEmpty else {
+                throw BerthError.invalidArgument("invalid link \"\(link)\": expected NAME or NAME:ALIAS")
+            }
+            let found = state.containers.first { key, c in
+                key == target || c.name == target || c.name == "/" + target || (target.count >= 12 && key.hasPrefix(target))
+            }
+            guard let (_, other) = found else {
+                throw BerthError.notFound("could not get container for \(target)")
+            }
+            guard let endpoint = networks.lazy.compactMap({ other.endpoints[$0] }).first else {
+                throw BerthError.conflict("Cannot link to a non running container: /\(target) AS \(alias)")
+            }
+            let name = other.name.hasPrefix("/") ? String(other.name.dropFirst()) : other.name
+            return HostsRecord(ip: endpoint.address.description, hosts: alias == name ? alias : "\(alias) \(name)")
         }
     }
 
