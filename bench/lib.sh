@@ -24,6 +24,8 @@ bench_init() {
   work="$(mktemp -d /tmp/berth-bench.XXXXXX)"
   bsock="unix://$work/berth.sock"; dsock="unix://$work/docker.sock"
   bpid=""; dpid=""; bench_cleanups=()
+  bench_cgroups_before="$(mktemp /tmp/berth-bench-cgroups.XXXXXX)"
+  ls -d /sys/fs/cgroup/berth /sys/fs/cgroup/*/berth 2>/dev/null > "$bench_cgroups_before" || true
   trap bench_cleanup EXIT
 }
 
@@ -38,10 +40,25 @@ bench_cleanup() {
     docker -H "$dsock" rm -f $(docker -H "$dsock" ps -aq) >/dev/null 2>&1
     kill -TERM "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
   fi
+  # berth's containers outlive its daemon: if the daemon was killed from
+  # outside (a timeout signals the whole process group), end them by pid.
+  local f id d
+  for f in "$work"/berth-exec/*/init.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done
+  sleep 0.3
+  for f in "$work"/berth-exec/*/monitor.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done
+  for f in "$work"/berth-exec/*/init.pid; do
+    id=$(basename "$(dirname "$f")")
+    for d in /sys/fs/cgroup/berth/"$id" /sys/fs/cgroup/*/berth/"$id"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
+  done
+  nft delete table ip berth-benchberth0 2>/dev/null
   grep " $work" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
   ip link del benchdocker0 2>/dev/null
   ip link del benchberth0 2>/dev/null
-  for d in /sys/fs/cgroup/berth /sys/fs/cgroup/*/berth; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
+  # The berth parent cgroups, only where this run made them.
+  for d in /sys/fs/cgroup/berth /sys/fs/cgroup/*/berth; do
+    [ -d "$d" ] && ! grep -qxF "$d" "$bench_cgroups_before" && rmdir "$d" 2>/dev/null
+  done
+  rm -f "$bench_cgroups_before"
   rm -rf "$work"
   return 0
 }

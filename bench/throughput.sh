@@ -31,7 +31,7 @@ iperf3 -s -p 15203 -D --pidfile "$work/iperf3.pid" >/dev/null
 bench_cleanups+=('kill "$(cat "$work/iperf3.pid")" 2>/dev/null')
 # Until both servers answer.
 for port in 15201 15202 15203; do
-  for _ in $(seq 50); do iperf3 -c 127.0.0.1 -p $port -t 0.2 >/dev/null 2>&1 && break; sleep 0.2; done
+  for _ in $(seq 50); do timeout 5 iperf3 -c 127.0.0.1 -p $port -t 1 >/dev/null 2>&1 && break; sleep 0.2; done
 done
 gbits() { # HOST PORT → Gbit/s received
   iperf3 -c "$1" -p "$2" -t "$seconds" -J > "$work/iperf.json" || { cat "$work/iperf.json" >&2; exit 1; }
