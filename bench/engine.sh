@@ -27,8 +27,9 @@ B=(docker -H "$bsock"); D=(docker -H "$dsock")
 time_ms "${B[@]}" run --rm "$image" true >/dev/null
 time_ms "${D[@]}" run --rm "$image" true >/dev/null
 
-b=(); d=(); bn=(); dn=()
+b=(); d=(); bn=(); dn=(); cli=()
 for _ in $(seq "$runs"); do
+  cli+=($(time_ms "${B[@]}" version))
   b+=($(time_ms "${B[@]}" run --rm "$image" true))
   d+=($(time_ms "${D[@]}" run --rm "$image" true))
   bn+=($(time_ms "${B[@]}" run --rm --network none "$image" true))
@@ -38,6 +39,7 @@ mb=$(median "${b[@]}"); md=$(median "${d[@]}"); mbn=$(median "${bn[@]}"); mdn=$(
 echo "a. docker run --rm $image true: $runs runs each, alternating, median ms"
 printf '   %-22s berth %5s   dockerd %5s   ratio %s\n' "default (bridge)" "$mb" "$md" "$(ratio "$mb" "$md")"
 printf '   %-22s berth %5s   dockerd %5s   ratio %s\n' "--network none" "$mbn" "$mdn" "$(ratio "$mbn" "$mdn")"
+printf '   %-22s %5s ms (the docker CLI alone: the floor under both)\n' "docker version" "$(median "${cli[@]}")"
 echo "   berth bridge: ${b[*]}"
 echo "   dockerd bridge: ${d[*]}"
 
