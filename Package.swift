@@ -8,6 +8,19 @@ import PackageDescription
 // extensions (ICU's Foundation) would be picked over FoundationEssentials'.
 let essentials: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
 
+// The C libraries from Debian's -dev packages: shared in debug builds (the
+// tests), static archives in release, so the berth binary needs only libc,
+// libm, libstdc++ and libgcc_s on a device, and every start (each `berth
+// runtime` call, each monitor) loads four shared libraries instead of
+// twenty. Release links with --gc-sections (SwiftPM's dead stripping), so
+// only the parts berth calls come in: libarchive's tar reader and pax
+// writer without its other formats, and so without libxml2 and ICU.
+func cLibraries(_ names: String...) -> [LinkerSetting] {
+    names.map { LinkerSetting.linkedLibrary($0, .when(configuration: .debug)) }
+        + [.unsafeFlags(["-Xlinker", "-Bstatic"] + names.flatMap { ["-Xlinker", "-l\($0)"] } + ["-Xlinker", "-Bdynamic"],
+                        .when(configuration: .release))]
+}
+
 let package = Package(
     name: "berth",
     platforms: [.macOS(.v14)],
@@ -37,14 +50,15 @@ let package = Package(
         .target(name: "CBerth"),
         // The per-container monitor: C, entered from a constructor before
         // Swift starts (`berth __monitor …`), so it costs ~1 MB per container.
-        .target(name: "CBerthMonitor"),
+        .target(name: "CBerthMonitor", dependencies: ["CBerth"]),
         .target(name: "BerthSystem", dependencies: ["CBerth"], swiftSettings: essentials),
         .target(name: "BerthOCI", dependencies: ["BerthSystem"], swiftSettings: essentials),
-        .target(name: "BerthRuntime", dependencies: ["CBerth", "CSeccomp", "BerthSystem", "BerthOCI"], swiftSettings: essentials),
+        .target(name: "BerthRuntime", dependencies: ["CBerth", "CSeccomp", "BerthSystem", "BerthOCI"], swiftSettings: essentials,
+                linkerSettings: cLibraries("seccomp")),
         .target(name: "BerthStore", dependencies: [
             "CSQLite", "CArchive", "CZlib", "CZstd", "BerthSystem", "BerthOCI",
             .product(name: "Crypto", package: "swift-crypto"),
-        ], swiftSettings: essentials),
+        ], swiftSettings: essentials, linkerSettings: cLibraries("archive", "sqlite3", "zstd", "z")),
         .target(name: "BerthRegistry", dependencies: [
             "BerthSystem", "BerthOCI",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -64,7 +78,7 @@ let package = Package(
         .target(name: "BerthCompose", dependencies: [
             "CYAML", "BerthSystem",
             .product(name: "Crypto", package: "swift-crypto"),
-        ], swiftSettings: essentials),
+        ], swiftSettings: essentials, linkerSettings: cLibraries("yaml")),
         // The Docker Engine API's types (generated from the v1.50 spec), shared
         // by the daemon (BerthEngine, BerthAPI) and the client (BerthClient).
         .target(name: "BerthAPIModel", dependencies: ["BerthSystem"], swiftSettings: essentials),

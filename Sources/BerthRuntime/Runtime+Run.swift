@@ -41,8 +41,15 @@ extension Runtime {
             if created.console >= 0 { close(created.console) }
             return 0
         }
-        let status = try wait(pid: created.state.pid, sync: created.sync, console: created.console, signals: signals,
+        let status: Int32
+        do {
+            status = try wait(pid: created.state.pid, sync: created.sync, console: created.console, signals: signals,
                               plan: created.state.config.process?.args ?? [])
+        } catch {
+            // The program's exec failed after start: nothing of the container stays.
+            try? delete(id: id, force: true)
+            throw error
+        }
         try? delete(id: id, force: true)
         return status
     }
@@ -65,6 +72,7 @@ extension Runtime {
         }
         let signals = try SignalFD(Self.forwarded + [SIGCHLD])
         if !options.detach { berth_set_child_subreaper() }
+        ExeSeal.closeExec()
         var host = HostFacts()
         host.lastCap = CapabilityNames.lastCap
         host.bounding = CapabilityNames.bounding().reduce(UInt64(0)) { $0 | (1 << UInt64($1)) }

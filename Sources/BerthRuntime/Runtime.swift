@@ -16,6 +16,10 @@ public final class Runtime {
     public let states: StateDirectory
     /// Warnings for the user (ignored options); the CLI prints them to the log.
     public var warn: (String) -> Void = { _ in }
+    /// Called with the config before `create` changes anything: the CLI
+    /// re-executes from a sealed copy there when the config needs it
+    /// (`ExeSeal.reexecIfShared`).
+    public var beforeCreate: (RuntimeSpec) -> Void = { _ in }
 
     public init(root: String) { self.states = StateDirectory(root: root) }
 
@@ -49,6 +53,7 @@ public final class Runtime {
         let bundle = try absolute(options.bundle)
         let spec = try SpecLoader.load(bundle: bundle)
         let rootfs = try SpecLoader.rootfs(spec, bundle: bundle)
+        beforeCreate(spec)
         try states.reserve(id)
         var cgroup: Cgroup?
         var fifoFD: Int32 = -1, consoleFD: Int32 = -1, ownConsoleEnd: Int32 = -1

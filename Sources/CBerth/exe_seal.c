@@ -1,8 +1,10 @@
 /* CVE-2019-5736: a process in the container can open /proc/<pid>/exe of a
  * runtime process that entered it and, once the runtime exits, write to the
- * host's binary through that handle. So `berth runtime create|run|exec`
- * re-executes itself, before Swift starts, from a copy the container cannot
- * write: a read-only overlayfs mount that is never attached anywhere
+ * host's binary through that handle. Where the dmz (dmz.c) does not cover a
+ * case, `berth runtime create|run|exec` re-executes itself (before Swift
+ * starts on architectures without a dmz; from BerthRuntime's ExeSeal once
+ * the config says the pid namespace is shared) from a copy the container
+ * cannot write: a read-only overlayfs mount that is never attached anywhere
  * (runc's exeseal "sealedOverlayfs": cheap, nothing to clean up), or, where
  * the new mount API or overlayfs is missing, a sealed memfd copy (runc's
  * older cloned_binary.c). A binary already on a read-only mount is run as
@@ -87,10 +89,35 @@ static int memfd_copy(void) {
     return fd;
 }
 
+int berth_exe_reexec_sealed(char **argv) {
+    /* A binary on a read-only mount (a device's read-only root) cannot be
+     * written through /proc/<pid>/exe either: no copy needed. */
+    struct statvfs sv;
+    if (statvfs("/proc/self/exe", &sv) == 0 && (sv.f_flag & ST_RDONLY)) { sealed = 1; return 0; }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return -1;
+    exe[n] = 0;
+    int fd = overlay_copy(exe);
+    if (fd < 0) fd = memfd_copy();
+    if (fd < 0) return -1;
+    setenv(SEALED_ENV, "1", 1);
+    extern char **environ;
+    syscall(SYS_execveat, fd, "", argv, environ, 0x1000 /* AT_EMPTY_PATH */);
+    int e = errno;
+    unsetenv(SEALED_ENV);
+    close(fd);
+    errno = e;
+    return -1;
+}
+
 __attribute__((constructor)) static void berth_exe_seal(int argc, char **argv, char **envp) {
     (void)envp;
     if (getenv(SEALED_ENV)) { sealed = 1; unsetenv(SEALED_ENV); return; }
     if (argc < 3 || strcmp(argv[1], "runtime") != 0) return;
+    /* With a dmz (dmz.c) the runtime decides from the config whether it
+     * needs the sealed copy at all (BerthRuntime's ExeSeal). */
+    if (berth_dmz_available()) return;
     /* The verb is the first argument that is not a global option. */
     const char *verb = NULL;
     for (int i = 2; i < argc; i++) {
@@ -100,20 +127,5 @@ __attribute__((constructor)) static void berth_exe_seal(int argc, char **argv, c
                                  strcmp(a, "--criu") == 0 || strcmp(a, "--rootless") == 0)) i++;
     }
     if (!verb || (strcmp(verb, "create") != 0 && strcmp(verb, "run") != 0 && strcmp(verb, "exec") != 0)) return;
-    /* A binary on a read-only mount (a device's read-only root) cannot be
-     * written through /proc/<pid>/exe either: no copy needed. */
-    struct statvfs sv;
-    if (statvfs("/proc/self/exe", &sv) == 0 && (sv.f_flag & ST_RDONLY)) { sealed = 1; return; }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) return;
-    exe[n] = 0;
-    int fd = overlay_copy(exe);
-    if (fd < 0) fd = memfd_copy();
-    if (fd < 0) return;  /* run unprotected rather than not at all; Swift warns */
-    setenv(SEALED_ENV, "1", 1);
-    extern char **environ;
-    syscall(SYS_execveat, fd, "", argv, environ, 0x1000 /* AT_EMPTY_PATH */);
-    unsetenv(SEALED_ENV);
-    close(fd);
+    (void)berth_exe_reexec_sealed(argv);  /* run unprotected rather than not at all; Swift warns */
 }

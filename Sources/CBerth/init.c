@@ -17,6 +17,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -51,7 +52,12 @@ struct child {
     size_t state_len;
     char exe[4096];           /* argv[0] resolved by LOOKUP */
     int console_slave;
+    int dmz;                  /* the dmz's sealed memfd (dmz.c), or -1 */
 };
+
+/* The process's argv with two slots in front for the dmz (made before the
+ * fork, so the child allocates nothing). */
+static const char **dmz_argv;
 
 static int write_all(int fd, const char *p, size_t len) {
     while (len > 0) {
@@ -85,6 +91,35 @@ static void report(int fd, char tag, long a, long b, const char *detail) {
 static __attribute__((noreturn)) void fail(struct child *c, int index, int err, const char *detail) {
     report(c->sync, 'E', index, err, detail);
     _exit(127);
+}
+
+/* Executes `exe` through the dmz when there is one: argv becomes
+ * [report fd as one byte, exe, argv…] in `slots`, which has two free
+ * entries before argv's copy. If the program's exec fails the dmz writes
+ * "E -1 <errno>" on `report` and exits 127. Returns (with errno) only when
+ * neither the dmz nor, where a seccomp profile refuses execveat, its path in
+ * /proc could be executed; without a dmz it is a plain execve. */
+static void exec_program(struct child *c, const char *exe, const char **slots, const char *const *argv,
+                         const char *const *envp, int report) {
+    if (c->dmz >= 0 && slots && report > 0 && report < 256) {
+        char fdbyte[2] = { (char)report, 0 };
+        slots[0] = fdbyte;
+        slots[1] = exe;
+        int flags = fcntl(report, F_GETFD);
+        if (flags >= 0 && fcntl(report, F_SETFD, flags & ~FD_CLOEXEC) == 0) {
+            syscall(SYS_execveat, c->dmz, "", slots, envp, AT_EMPTY_PATH);
+            if (errno == EPERM || errno == ENOSYS || errno == EACCES) {
+                char path[64];
+                snprintf(path, sizeof path, "/proc/self/fd/%d", c->dmz);
+                execve(path, (char *const *)slots, (char *const *)envp);
+            }
+            int e = errno;
+            fcntl(report, F_SETFD, flags);
+            errno = e;
+            return;
+        }
+    }
+    execve(exe, (char *const *)argv, (char *const *)envp);
 }
 
 static int openat2_in(int dirfd, const char *path, int flags, int resolve) {
@@ -333,7 +368,11 @@ static int do_hook(struct child *c, const struct berth_op *op, int *status) {
     if (pid < 0) return -1;
     if (pid == 0) {
         dup2(fds[0], 0);
-        execve(op->a, (char *const *)op->argv, (char *const *)op->envp);
+        const char *slots[66];
+        size_t n = 0;
+        while (op->argv[n] && n < 63) { slots[n + 2] = op->argv[n]; n++; }
+        slots[n + 2] = NULL;
+        exec_program(c, op->a, op->argv[n] ? NULL : slots, op->argv, op->envp, fds[1]);
         _exit(127);
     }
     close(fds[0]);
@@ -492,7 +531,7 @@ static void run_init(struct child *c, const struct berth_spawn *s, const char *e
     if (child < 0) fail(c, s->nops, errno, "fork for --init");
     if (child == 0) {
         sigprocmask(SIG_SETMASK, &old, NULL);
-        execve(exe, (char *const *)s->argv, (char *const *)s->envp);
+        exec_program(c, exe, dmz_argv, s->argv, s->envp, c->sync);
         fail(c, s->nops, errno, exe);
     }
     /* The runtime's read of the sync socket ends when the child's exec closes its copy. */
@@ -515,13 +554,14 @@ static void run_init(struct child *c, const struct berth_spawn *s, const char *e
 }
 
 static __attribute__((noreturn)) void child_main(const struct berth_spawn *s) {
-    struct child c = { .sync = s->sync_fd, .root = -1, .console_slave = -1 };
+    struct child c = { .sync = s->sync_fd, .root = -1, .console_slave = -1, .dmz = -1 };
     /* The runtime blocks signals it forwards; the container starts with none
      * blocked and SIGPIPE at its default, as a shell would give it. */
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);
+    if (s->use_dmz && (c.dmz = berth_dmz_create()) < 0) fail(&c, s->nops, errno, "the dmz");
     if (s->wait_go) {
         char go;
         if (read_full(c.sync, &go, 1) < 0 || go != 'G') _exit(126);
@@ -615,7 +655,7 @@ static __attribute__((noreturn)) void child_main(const struct berth_spawn *s) {
     /* The sync socket closes on exec: the parent's read of it ends there. */
     const char *exe = c.exe[0] ? c.exe : s->argv[0];
     if (s->init_mode) run_init(&c, s, exe);
-    execve(exe, (char *const *)s->argv, (char *const *)s->envp);
+    exec_program(&c, exe, dmz_argv, s->argv, s->envp, c.sync);
     fail(&c, s->nops, errno, exe);
 }
 
@@ -647,8 +687,20 @@ static void close_inherited(const struct berth_spawn *s) {
 }
 
 pid_t berth_spawn_child(const struct berth_spawn *s) {
+    dmz_argv = NULL;
+    if (s->use_dmz) {
+        size_t n = 0;
+        while (s->argv[n]) n++;
+        dmz_argv = calloc(n + 3, sizeof *dmz_argv);
+        if (!dmz_argv) return -1;
+        for (size_t i = 0; i < n; i++) dmz_argv[i + 2] = s->argv[i];
+    }
     pid_t mid = fork();
-    if (mid != 0) return mid;
+    if (mid != 0) {
+        free(dmz_argv);
+        dmz_argv = NULL;
+        return mid;
+    }
     /* The intermediate: join, clone, report, exit. */
     for (int i = 0; i < s->njoin; i++) {
         if (setns(s->join_fds[i], s->join_types[i]) < 0) {

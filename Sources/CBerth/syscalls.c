@@ -17,6 +17,10 @@ int berth_set_child_subreaper(void) {
     return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 }
 
+int berth_set_dumpable(int on) {
+    return prctl(PR_SET_DUMPABLE, on, 0, 0, 0);
+}
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/signalfd.h>

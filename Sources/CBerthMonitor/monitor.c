@@ -11,6 +11,7 @@
  * runtime per container. Single-threaded; poll(2) loop. */
 #define _GNU_SOURCE
 #include "monitor.h"
+#include "cberth_init.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -226,6 +227,13 @@ static int run_create(struct monitor_options *o, int in, int out, int err) {
         if (in >= 0) dup2(in, 0); else { int null = open("/dev/null", O_RDONLY); dup2(null, 0); }
         if (out >= 0) dup2(out, 1);
         if (err >= 0) dup2(err, 2);
+        /* berth's own runtime starts from a sealed copy (exe_seal.c) right
+         * away: `runtime create` would otherwise re-execute itself into one,
+         * a second start of berth per container. */
+        struct stat self, target;
+        if (o->create_argv[1] && strcmp(o->create_argv[1], "runtime") == 0 && stat("/proc/self/exe", &self) == 0 &&
+            stat(o->create_argv[0], &target) == 0 && self.st_dev == target.st_dev && self.st_ino == target.st_ino)
+            (void)berth_exe_reexec_sealed(o->create_argv);
         execv(o->create_argv[0], o->create_argv);
         _exit(127);
     }

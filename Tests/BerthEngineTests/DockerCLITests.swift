@@ -257,6 +257,49 @@ final class DockerCLITests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("/no/such/binary"), run.stderr)
         XCTAssertEqual(try daemon.docker(["ps", "-aq"]).stdout, "", "the --rm container was kept")
     }
+
+    func testDetachKeysLeaveTheContainerRunning() throws {
+        // docker run -it in a pty; ctrl-p ctrl-q (the daemon watches stdin for
+        // them, as dockerd does) ends the CLI with 0 and the shell runs on.
+        // Then docker attach --detach-keys=ctrl-x,x detaches the same way.
+        let script = """
+        import os, pty, sys, time, select
+        def session(argv, keys):
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execv(argv[0], argv)
+            out = b""
+            def pump(until, seconds=20):
+                nonlocal out
+                end = time.time() + seconds
+                while until not in out and time.time() < end:
+                    r, _, _ = select.select([fd], [], [], 0.5)
+                    if r:
+                        try: out += os.read(fd, 4096)
+                        except OSError: return
+            os.write(fd, b"echo mark-$((40+2))\r")
+            pump(b"mark-42")
+            os.write(fd, keys)
+            pump(b"__never__", 5)
+            _, status = os.waitpid(pid, 0)
+            return out, os.waitstatus_to_exitcode(status)
+        docker, host = sys.argv[1], sys.argv[2]
+        out, code = session([docker, "-H", host, "run", "-it", "--name", "keeper", "busybox", "sh"], b"\\x10\\x11")
+        print("RUN", code, b"mark-42" in out)
+        out, code = session([docker, "-H", host, "attach", "--detach-keys=ctrl-x,x", "keeper"], b"\\x18x")
+        print("ATTACH", code, b"mark-42" in out)
+        """
+        let result = try DaemonHarness.run(["/usr/bin/python3", "-c", script, DaemonHarness.which("docker")!, daemon.host], timeout: 90)
+        XCTAssertTrue(result.stdout.contains("RUN 0 True"), result.stdout + result.stderr + daemon.logText())
+        XCTAssertTrue(result.stdout.contains("ATTACH 0 True"), result.stdout + result.stderr)
+        XCTAssertEqual(try daemon.docker(["inspect", "-f", "{{.State.Status}}", "keeper"]).stdout, "running\n",
+                       "the shell goes on after the client detached")
+        XCTAssertEqual(try daemon.docker(["exec", "keeper", "echo", "still"]).stdout, "still\n")
+        let bad = try daemon.docker(["attach", "--detach-keys=ctrl-9", "keeper"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("detach keys"), bad.stderr)
+        try daemon.docker(["rm", "-f", "keeper"])
+    }
 }
 
 extension XCTestCase {

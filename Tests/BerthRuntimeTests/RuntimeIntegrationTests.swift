@@ -212,6 +212,38 @@ final class RuntimeIntegrationTests: XCTestCase {
         if fd >= 0 { close(fd) }
     }
 
+    /// `run` (one start of berth, no sealed copy): the process is executed
+    /// through the dmz, so a program that is `#!/proc/self/exe` reaches the
+    /// dmz, not the host's berth, and ends with 127; the dmz passes argv and
+    /// the environment on unchanged and reports an exec that fails.
+    func testRunExecutesThroughTheDmz() throws {
+        guard ExeSeal.hasDmz else { throw XCTSkip("no dmz for this architecture") }
+        let b = try TestBundle(args: ["/bin/sh", "-c", "echo \"$0 $1 $GREETING\"; ls -l /proc/self/exe", "one", "two"])
+        b.spec.process?.env = ["PATH=/bin", "GREETING=hello"]
+        try b.write()
+        let ok = h.berth(["run", "--bundle", b.dir, "dmz-ok"])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertTrue(ok.stdout.hasPrefix("one two hello\n"), ok.stdout)
+        XCTAssertTrue(ok.stdout.contains("-> /bin/busybox"), "the program's own exe once it runs: " + ok.stdout)
+
+        try "#!/proc/self/exe\n".write(toFile: b.rootfs + "/bin/evil", atomically: true, encoding: .utf8)
+        chmod(b.rootfs + "/bin/evil", 0o755)
+        try "junk, not a program".write(toFile: b.rootfs + "/bin/junk", atomically: true, encoding: .utf8)
+        chmod(b.rootfs + "/bin/junk", 0o755)
+        b.spec.process?.args = ["/bin/evil"]
+        try b.write()
+        let evil = h.berth(["run", "--bundle", b.dir, "dmz-evil"])
+        XCTAssertEqual(evil.status, 127, "the dmz refuses to run as anything but berth's: " + evil.stdout + evil.stderr)
+        b.spec.process?.args = ["/bin/junk"]
+        try b.write()
+        let junk = h.berth(["run", "--bundle", b.dir, "dmz-junk"])
+        XCTAssertNotEqual(junk.status, 0)
+        XCTAssertTrue(junk.stderr.contains("exec /bin/junk: Exec format error"), junk.stderr)
+        for id in ["dmz-ok", "dmz-evil", "dmz-junk"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: h.root + "/" + id), "\(id) left its state")
+        }
+    }
+
     /// On a read-only mount (a device's root) the binary is used as it is,
     /// without the second start a copy costs, and it is still not writable.
     func testABinaryOnAReadOnlyMountIsNotCopied() throws {

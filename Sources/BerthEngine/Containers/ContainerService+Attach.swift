@@ -20,6 +20,7 @@ extension ContainerService {
 
     func attach(_ name: String, options: AttachOptions, connection request: any HijackRequest) async throws {
         let record = try lookup(name)
+        let detachKeys = try DetachKeys(options.detachKeys)
         let target: OneShot<MonitorConnection?>? = options.stream ? attachTarget(record) : nil
         let tty = record.tty
         let logPath = paths.log(record.id)
@@ -37,20 +38,33 @@ extension ContainerService {
             return
         }
         let stdinOnce = record.config.stdinOnce ?? false
-        try await Self.pump(monitor: monitor, client: client, stdin: options.stdin, stdout: options.stdout,
-                            stderr: options.stderr, tty: tty, closeStdinAtEOF: stdinOnce)
+        _ = try await Self.pump(monitor: monitor, client: client, stdin: options.stdin, stdout: options.stdout,
+                                stderr: options.stderr, tty: tty, closeStdinAtEOF: stdinOnce, detachKeys: detachKeys)
     }
 
     /// Copies the client's bytes to the process's stdin and the process's
-    /// output to the client until the monitor reports the exit. `beforeClose`
-    /// runs before the client sees the end of the stream (a client inspects
-    /// the exit code as soon as it does).
+    /// output to the client until the monitor reports the exit, or until the
+    /// client types the detach keys (the process goes on; returns true).
+    /// `beforeClose` runs before the client sees the end of the stream after
+    /// an exit (a client inspects the exit code as soon as it does).
     static func pump(monitor: MonitorConnection, client: any HijackedConnection, stdin: Bool, stdout: Bool, stderr: Bool,
-                     tty: Bool, closeStdinAtEOF: Bool, beforeClose: @Sendable () async -> Void = {}) async throws {
+                     tty: Bool, closeStdinAtEOF: Bool, detachKeys: DetachKeys = .standard,
+                     beforeClose: @Sendable () async -> Void = {}) async throws -> Bool {
+        let detached = DetachFlag()
         let input = Task {
             guard stdin else { return }
+            var scanner = DetachScanner(detachKeys)
             do {
-                for try await chunk in client.input { monitor.send(MonitorConnection.stdinFrame, chunk) }
+                for try await chunk in client.input {
+                    let (forward, detach) = scanner.feed(chunk)
+                    if !forward.isEmpty { monitor.send(MonitorConnection.stdinFrame, forward) }
+                    if detach {
+                        // Ends the output loop below; stdin stays open for the next attach.
+                        detached.set()
+                        monitor.shutdownBoth()
+                        return
+                    }
+                }
             } catch {}
             if closeStdinAtEOF { monitor.send(MonitorConnection.stdinClose) }
         }
@@ -67,8 +81,10 @@ extension ContainerService {
                 break
             }
         }
-        await beforeClose()
+        // The output ends at the exit or because a detach shut the connection.
+        if !detached.isSet { await beforeClose() }
         await client.close()
+        return detached.isSet
     }
 
     func resize(_ name: String, height: Int, width: Int) throws {

@@ -25,6 +25,7 @@ extension ContainerService {
             throw BerthError.conflict("container \(record.id) is not running")
         }
         guard let cmd = config.cmd, !cmd.isEmpty else { throw BerthError.invalidArgument("No exec command specified") }
+        _ = try DetachKeys(config.detachKeys)
         let id = Self.newID()
         execs[id] = ExecRecord(id: id, containerID: record.id, config: config)
         record.execIDs.append(id)
@@ -87,12 +88,20 @@ extension ContainerService {
             return
         }
         if let monitor {
-            try await Self.pump(monitor: monitor, client: client, stdin: exec.config.attachStdin ?? false,
-                                stdout: exec.config.attachStdout ?? true, stderr: exec.config.attachStderr ?? true,
-                                tty: tty, closeStdinAtEOF: true) { [weak self] in
+            let detached = try await Self.pump(monitor: monitor, client: client, stdin: exec.config.attachStdin ?? false,
+                                               stdout: exec.config.attachStdout ?? true, stderr: exec.config.attachStderr ?? true,
+                                               tty: tty, closeStdinAtEOF: true,
+                                               detachKeys: (try? DetachKeys(exec.config.detachKeys)) ?? .standard) { [weak self] in
                 // Recorded before the stream ends: docker and docker-py
                 // inspect the exit code right after it.
                 await self?.execExited(id, files: files)
+            }
+            if detached {
+                // The process goes on: a new connection to its monitor ends at its exit.
+                Task.detached { [weak self] in
+                    if let watch = try? MonitorConnection(path: files.attachSocket) { for await _ in watch.frames() {} }
+                    await self?.execExited(id, files: files)
+                }
             }
         } else {
             await execExited(id, files: files)

@@ -82,7 +82,7 @@ public struct ChildLauncher {
                     var spawn = berth_spawn(clone_flags: plan.cloneFlags, join_fds: jf.baseAddress, join_types: jt.baseAddress,
                                             njoin: Int32(jf.count), sync_fd: pair[1], ops: opsBuf.baseAddress,
                                             nops: Int32(opsBuf.count), argv: argv, envp: envp, wait_go: 1, preserve_fds: preserveFds,
-                                            init_mode: plan.initProcess ? 1 : 0)
+                                            init_mode: plan.initProcess ? 1 : 0, use_dmz: ExeSeal.hasDmz ? 1 : 0)
                     return berth_spawn_child(&spawn)
                 }
             }

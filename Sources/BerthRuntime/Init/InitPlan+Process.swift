@@ -69,8 +69,9 @@ extension InitPlan {
         ops.append(id)
         // A uid change clears the dumpable flag, which makes /proc/self/fd
         // root's: the exec fifo could no longer be reopened through it.
-        // execve sets the flag anew from the binary in any case.
-        ops.append(InitOp(.dumpable, "set dumpable", n: 1))
+        // execve sets the flag anew from the binary in any case. An exec has
+        // no fifo and stays non-dumpable until it execs (ExeSeal).
+        if mode == .create { ops.append(InitOp(.dumpable, "set dumpable", n: 1)) }
         ops.append(InitOp(.umask, "umask", n: Int(process.user.umask ?? 0o022)))
         ops.append(InitOp(.chdir, "chdir to \(process.cwd)", a: process.cwd))
         ops.append(InitOp(.ready, "report ready"))

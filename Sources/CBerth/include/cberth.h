@@ -14,6 +14,8 @@ int berth_close_range(unsigned int first, unsigned int last, unsigned int flags)
 
 /* prctl(PR_SET_CHILD_SUBREAPER, 1): orphans of `run`/`exec` reparent here. */
 int berth_set_child_subreaper(void);
+/* prctl(PR_SET_DUMPABLE, on) (prctl is variadic: Swift cannot call it). */
+int berth_set_dumpable(int on);
 
 #include <signal.h>
 /* O_PATH, which Swift's Glibc module does not export (it needs _GNU_SOURCE). */

@@ -95,6 +95,7 @@ struct berth_spawn {
     int wait_go;              /* wait for "G" from the parent before the first op */
     int preserve_fds;         /* fds 3 … 3+n-1 are passed on (runc's --preserve-fds); others are closed */
     int init_mode;            /* stay pid 1: fork, exec argv in the child, reap and forward signals (--init) */
+    int use_dmz;              /* exec the process (and in-container hooks) through the dmz (dmz.c) */
 };
 
 /* Starts the child: forks an intermediate process that joins `join_fds`
@@ -108,6 +109,16 @@ pid_t berth_spawn_child(const struct berth_spawn *spawn);
 int berth_recv_fd(int sock);
 /* Sends fd over a Unix socket (SCM_RIGHTS); -1 with errno. */
 int berth_send_fd(int sock, int fd);
+
+/* Whether this architecture has the dmz (dmz.c), and a sealed memfd holding
+ * it (MFD_CLOEXEC; -1 with errno). */
+int berth_dmz_available(void);
+int berth_dmz_create(void);
+
+/* Re-executes the running `berth runtime` from a copy the container cannot
+ * write (a detached read-only overlayfs mount, else a sealed memfd); returns
+ * only if that failed (-1 with errno). */
+int berth_exe_reexec_sealed(char **argv);
 
 /* Whether /proc/self/exe is already protected (sealed memfd or read-only
  * overlay), as the constructor in exe_seal.c arranges for `berth runtime`. */

@@ -16,7 +16,9 @@ struct RuntimeCreate: ParsableCommand {
     @Argument(help: "The container id.") var id: String
 
     func run() throws {
-        try RuntimeGlobals.current.makeRuntime().create(id: id, .init(bundle: bundle, pidFile: pidFile, consoleSocket: consoleSocket,
+        let runtime = RuntimeGlobals.current.makeRuntime()
+        runtime.beforeCreate = { ExeSeal.reexec(for: $0, onlyIfShared: false, warn: runtime.warn) }
+        try runtime.create(id: id, .init(bundle: bundle, pidFile: pidFile, consoleSocket: consoleSocket,
                                                                     noPivot: noPivot, preserveFds: Int32(preserveFds)))
     }
 }
@@ -66,7 +68,9 @@ struct RuntimeRun: ParsableCommand {
     @Argument var id: String
 
     func run() throws {
-        let status = try RuntimeGlobals.current.makeRuntime().run(
+        let runtime = RuntimeGlobals.current.makeRuntime()
+        runtime.beforeCreate = { ExeSeal.reexec(for: $0, onlyIfShared: true, warn: runtime.warn) }
+        let status = try runtime.run(
             id: id, .init(bundle: bundle, pidFile: pidFile, consoleSocket: consoleSocket, noPivot: noPivot,
                           preserveFds: Int32(preserveFds)), detach: detach)
         if status != 0 { throw ExitCode(status) }
