@@ -46,7 +46,7 @@ echo "   dockerd bridge: ${d[*]}"
 sleep 2
 containerd_pids() { pids_of "^containerd .*$work"; }
 shim_pids() { pids_of "containerd-shim.*$work"; }
-monitor_pids() { pids_of "__monitor .*$work"; }
+monitor_pids() { pids_of "__monitor[^ ]* .*$work"; }  # the zygote and the monitors forked from it
 report() { # LABEL PID…
   local label="$1"; shift
   read -r rss pss < <(mem_kib "$@")
@@ -67,7 +67,7 @@ sleep 2
 running=$("${B[@]}" ps -q | wc -l); drunning=$("${D[@]}" ps -q | wc -l)
 echo "   with $count sleep containers running (berth: $running, dockerd: $drunning):"
 report "berth daemon" "$bpid"
-report "berth monitors" $(monitor_pids)
+report "berth monitors + zygote" $(monitor_pids)
 report "berth daemon + monitors" "$bpid" $(monitor_pids)
 report "dockerd" "$dpid"
 report "containerd" $(containerd_pids)

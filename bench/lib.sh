@@ -1,7 +1,8 @@
 # Shared helpers of the benchmarks (source it: `. "$(dirname "$0")/lib.sh"`).
 #
 #   bench_init                 a work directory ($work) removed on exit, with everything below undone
-#   start_berth BERTH [ARGS]   `berth daemon` on its own data root, exec root and socket ($bsock, $bpid)
+#   start_berth BERTH [ARGS]   `berth daemon` on its own data root, exec root and socket ($bsock, $bpid);
+#                              $BERTH_DAEMON_ARGS adds daemon flags (e.g. --runtime PATH)
 #   start_dockerd [ARGS]       Debian's dockerd likewise ($dsock, $dpid), --iptables=false, on its own
 #                              bridge benchdocker0 (10.99.0.1/24) unless ARGS name --bridge
 #   wait_daemons               until every started daemon answers
@@ -68,7 +69,7 @@ start_berth() {
   [ -x "$berth" ] || { echo "$berth missing: swift build -c release --static-swift-stdlib" >&2; exit 1; }
   [ -f "$work/berth.json" ] || echo '{}' > "$work/berth.json"
   "$berth" daemon -H "$bsock" --data-root "$work/berth-data" --exec-root "$work/berth-exec" --pidfile "$work/berth.pid" \
-    --config-file "$work/berth.json" --bridge benchberth0 "$@" > "$work/berth.log" 2>&1 &
+    --config-file "$work/berth.json" --bridge benchberth0 ${BERTH_DAEMON_ARGS:-} "$@" > "$work/berth.log" 2>&1 &
   bpid=$!
 }
 
