@@ -355,9 +355,11 @@ static void write_exit_file(struct monitor *m, int status) {
     snprintf(tmp, sizeof tmp, "%s.tmp", m->opt.exit_file);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return;
-    int ok = write_all(fd, body, (size_t)n) == 0 && fsync(fd) == 0;
+    /* Atomic (temp + rename), not fsynced: the exec root is runtime state
+     * (/run, tmpfs, as dockerd's), and no container outlives a power cut. */
+    int ok = write_all(fd, body, (size_t)n) == 0;
     close(fd);
-    if (ok && rename(tmp, m->opt.exit_file) == 0) fsync_parent(m->opt.exit_file);
+    if (ok) rename(tmp, m->opt.exit_file);
     uint8_t frame[4] = {(uint8_t)(code >> 24), (uint8_t)(code >> 16), (uint8_t)(code >> 8), (uint8_t)code};
     broadcast(m, MONITOR_FRAME_EXIT, (const char *)frame, 4);
 }
@@ -494,8 +496,97 @@ int berth_monitor_main(int argc, char **argv) {
     return rc;
 }
 
+/* ---- the zygote: forks monitors from one process that is already loaded ----
+ *
+ * `berth __monitor-zygote --socket PATH` (fd 3: the daemon's lifeline) is
+ * started once by the daemon. Each connection to PATH carries one request,
+ * [length:4, big-endian][argv of `berth __monitor …`, each NUL-terminated],
+ * and becomes that monitor's sync channel (fd 3). Forking from here instead
+ * of executing the berth binary per container skips the dynamic loader's
+ * relocation of the whole binary (milliseconds per start), and the pages it
+ * dirtied stay shared between every monitor: each one costs what it touches
+ * itself. The zygote exits when the lifeline closes (the daemon is gone);
+ * monitors do not depend on it (they detach as before). */
+static int read_request(int conn, char **buf, size_t *len) {
+    uint8_t header[4];
+    if (read_full(conn, header, 4) < 0) return -1;
+    uint32_t n = ((uint32_t)header[0] << 24) | ((uint32_t)header[1] << 16) | ((uint32_t)header[2] << 8) | header[3];
+    if (n == 0 || n > (1u << 20)) { errno = EINVAL; return -1; }
+    *buf = malloc(n + 1);
+    if (!*buf) return -1;
+    if (read_full(conn, *buf, n) < 0) { free(*buf); return -1; }
+    (*buf)[n] = 0;
+    *len = n;
+    return 0;
+}
+
+/* In the forked child: conn becomes fd 3, the request becomes argv. */
+static int zygote_child(int conn, char *buf, size_t len) {
+    signal(SIGPIPE, SIG_DFL);
+    if (conn != 3) {
+        if (dup2(conn, 3) < 0) return 1;
+        close(conn);
+    }
+    int argc = 0;
+    for (size_t i = 0; i < len; i++) if (buf[i] == 0) argc++;
+    char **argv = calloc((size_t)argc + 1, sizeof *argv);
+    if (!argv) return 1;
+    char *p = buf;
+    for (int i = 0; i < argc; i++) { argv[i] = p; p += strlen(p) + 1; }
+    return berth_monitor_main(argc, argv);
+}
+
+int berth_monitor_zygote_main(int argc, char **argv) {
+    const char *path = NULL;
+    for (int i = 2; i + 1 < argc; i++) if (strcmp(argv[i], "--socket") == 0) path = argv[++i];
+    if (!path) { fprintf(stderr, "berth monitor zygote: --socket PATH is required\n"); return 2; }
+    int lifeline = 3;
+    close_from(4);
+    signal(SIGPIPE, SIG_IGN);
+    int listen_fd = make_listener(path);
+    if (listen_fd < 0) {
+        report(lifeline, "error listen on `%s`: %s\n", path, strerror(errno));
+        return 1;
+    }
+    report(lifeline, "ready\n");
+    for (;;) {
+        struct pollfd fds[2] = {{.fd = lifeline, .events = POLLIN}, {.fd = listen_fd, .events = POLLIN}};
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        if (fds[0].revents) break; /* EOF or error: the daemon is gone */
+        if (!(fds[1].revents & POLLIN)) continue;
+        int conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (conn < 0) continue;
+        struct timeval timeout = {.tv_sec = 10};
+        setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+        char *buf;
+        size_t len;
+        if (read_request(conn, &buf, &len) < 0) {
+            report(conn, "error bad monitor request: %s\n", strerror(errno));
+            close(conn);
+            continue;
+        }
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(listen_fd);
+            close(lifeline);
+            _exit(zygote_child(conn, buf, len));
+        }
+        if (pid < 0) report(conn, "error fork: %s\n", strerror(errno));
+        free(buf);
+        close(conn);
+        /* The child detaches at once (berth_monitor_main forks, its parent exits). */
+        if (pid > 0) while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+    }
+    unlink(path);
+    return 0;
+}
+
 /* glibc passes (argc, argv, envp) to ELF constructors. */
 __attribute__((constructor)) static void berth_monitor_entry(int argc, char **argv, char **envp) {
     (void)envp;
     if (argc > 1 && argv[1] && strcmp(argv[1], "__monitor") == 0) _exit(berth_monitor_main(argc, argv));
+    if (argc > 1 && argv[1] && strcmp(argv[1], "__monitor-zygote") == 0) _exit(berth_monitor_zygote_main(argc, argv));
 }

@@ -60,7 +60,7 @@ extension ContainerService {
         let mounts = try volumes?.specMounts(containerID: record.id, rootfs: paths.rootfs(record.id)) ?? []
         let directory = paths.container(record.id)
         let hostname = record.config.hostname ?? record.shortID
-        try DurableFile.write(directory + "/hostname", Array((hostname + "\n").utf8))
+        try DurableFile.write(directory + "/hostname", Array((hostname + "\n").utf8), durable: false)
         let mode = record.hostConfig.networkMode ?? "bridge"
         if mode.hasPrefix("container:") {
             // Joins the other container's namespace and shares its files, as docker does.
@@ -74,8 +74,8 @@ extension ContainerService {
                             namespacePath: "/proc/\(other.pid)/ns/net", mounts: mounts)
         }
         let attachment = try network.setUp(containerID: record.id, config: record.config, host: record.hostConfig)
-        try DurableFile.write(directory + "/hosts", Array(attachment.hosts.utf8))
-        try DurableFile.write(directory + "/resolv.conf", Array(attachment.resolvConf.utf8))
+        try DurableFile.write(directory + "/hosts", Array(attachment.hosts.utf8), durable: false)
+        try DurableFile.write(directory + "/resolv.conf", Array(attachment.resolvConf.utf8), durable: false)
         return Attached(etcFiles: [("/etc/hostname", directory + "/hostname"), ("/etc/hosts", directory + "/hosts"),
                                    ("/etc/resolv.conf", directory + "/resolv.conf")],
                         namespacePath: attachment.namespacePath, mounts: mounts)

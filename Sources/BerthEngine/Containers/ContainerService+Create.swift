@@ -36,8 +36,10 @@ extension ContainerService {
         if host.`init` == true, !runtime.isBerth {
             throw BerthError.invalidArgument("--init needs berth's own runtime (berth runtime); the configured runtime \(runtime.command.joined(separator: " ")) has no init")
         }
+        var clock = PhaseClock()
         let image = try await images.resolve(imageName)
         let id = Self.newID()
+        clock.mark("resolve")
         if name.isEmpty { name = Names.generate { candidate in !records.values.contains { $0.name == candidate } } }
 
         var config = Self.containerConfig(request)
@@ -60,8 +62,11 @@ extension ContainerService {
         do {
             let mounts = try await images.prepareRootfs(key: "container-\(id)", imageID: image.id)
             try DurableFile.write(directory + "/rootfs-mounts.json", Array(JSONEncoder().encode(mounts)))
+            clock.mark("rootfs snapshot")
             try prepareAttachments(record, request: request, imageVolumes: (image.config.config?.volumes ?? [:]).keys.sorted())
+            clock.mark("network+volumes")
             try db.insert(record)
+            clock.mark("record")
         } catch {
             forgetAttachments(id, removeVolumes: true)
             try? await images.removeRootfs(key: "container-\(id)")
@@ -70,6 +75,7 @@ extension ContainerService {
         }
         record.status = .created
         records[id] = record
+        traced(clock, "create", id)
         emit("create", record)
         return ContainerCreateResponse(id: id, warnings: [])
     }

@@ -17,9 +17,11 @@ extension ContainerService {
         }
         busy.insert(record.id)
         defer { busy.remove(record.id) }
-        var fresh = record
-        fresh.manuallyStopped = false
-        try save(fresh)
+        if record.manuallyStopped {
+            var fresh = record
+            fresh.manuallyStopped = false
+            try save(fresh)
+        }
         do {
             try await run(record.id)
         } catch {
@@ -52,13 +54,18 @@ extension ContainerService {
     /// the runtime's `create`), connects attach clients, then `start`s.
     func run(_ id: String) async throws {
         guard var record = records[id] else { throw BerthError.notFound("No such container: \(id)") }
+        var clock = PhaseClock()
         let files = paths.monitor(id)
         try? FileManager.default.removeItem(atPath: files.directory)
         try FileManager.default.createDirectory(atPath: files.directory, withIntermediateDirectories: true)
-        try? await runtime.delete(id)
+        // Left by a daemon that died before it could delete it.
+        if runtime.hasState(id) { try? await runtime.delete(id) }
+        clock.mark("prepare")
         try mountRootfs(id)
+        clock.mark("mount")
         let attached = try startAttachments(record)
         let etc = try attached?.etcFiles ?? writeEtcFiles(record)
+        clock.mark("network")
         var builder = SpecBuilder(record: record, rootfs: paths.rootfs(id), etcFiles: etc,
                                   cgroupsPath: "\(cgroupParent)/\(id)")
         builder.networkNamespacePath = attached?.namespacePath
@@ -66,7 +73,9 @@ extension ContainerService {
         let spec = try builder.build()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        try DurableFile.write(paths.bundle(id) + "/config.json", Array(encoder.encode(spec)), mode: 0o600)
+        // Rewritten at every start, so atomic but not fsynced.
+        try DurableFile.write(paths.bundle(id) + "/config.json", Array(encoder.encode(spec)), mode: 0o600, durable: false)
+        clock.mark("bundle")
 
         let logConfig = record.hostConfig.logConfig
         let log = logConfig?.type == "none" ? nil : paths.log(id)
@@ -76,13 +85,16 @@ extension ContainerService {
                                               consoleSocket: record.tty ? files.consoleSocket : nil, log: files.runtimeLog)
         let pid = try await launcher.launch(files: files, log: log, logMaxSize: maxSize, logMaxFiles: maxFiles,
                                             tty: record.tty, openStdin: record.config.openStdin ?? false, command: command)
+        clock.mark("monitor+runtime create")
         // Attach clients and the exit watcher connect before `start`, so
         // they see the first byte the container writes.
         for waiter in pendingAttaches.removeValue(forKey: id) ?? [] {
             waiter.fulfill(try? MonitorConnection(path: files.attachSocket))
         }
         let watcher = try? MonitorConnection(path: files.attachSocket)
+        clock.mark("connect")
         try await runtime.start(id)
+        clock.mark("runtime start")
 
         record = records[id] ?? record
         record.status = .running
@@ -92,6 +104,8 @@ extension ContainerService {
         record.startedAt = Timestamp.now()
         record.hasBeenStarted = true
         try save(record)
+        clock.mark("record")
+        traced(clock, "start", id)
         emit("start", record)
         watch(id, connection: watcher)
         startHealthCheck(record)
@@ -130,10 +144,14 @@ extension ContainerService {
         // Cleaned up before the state says exited (moby's handleContainerExit:
         // Cleanup, then SetStopped): a start that comes meanwhile finds it
         // still running instead of having its new namespace torn down.
+        var clock = PhaseClock()
         exiting.insert(id)
         try? await runtime.delete(id)
+        clock.mark("runtime delete")
         stopAttachments(id)
+        clock.mark("network")
         unmountRootfs(id)
+        clock.mark("unmount")
         exiting.remove(id)
         guard var record = records[id] else { return }
         record.status = .exited
@@ -142,7 +160,15 @@ extension ContainerService {
         record.finishedAt = exit?.finishedAt ?? Timestamp.now()
         health[id] = nil
         if exit == nil { record.error = "the container's monitor ended without recording an exit status" }
-        try? save(record)
+        if record.hostConfig.autoRemove == true {
+            // Its row goes in a moment; a daemon that dies first finds it
+            // running without a monitor and removes it then.
+            records[id] = record
+        } else {
+            try? save(record)
+        }
+        clock.mark("record")
+        traced(clock, "exit", id)
         emit("die", record, extra: ["exitCode": String(record.exitCode)])
         for waiter in exitWaiters.removeValue(forKey: id) ?? [] { waiter.fulfill(record.exitCode) }
 
@@ -219,11 +245,12 @@ extension ContainerService {
     func isMountPoint(_ path: String) -> Bool { ProcFile.isMountPoint(path) }
 
     /// /etc/hostname, /etc/hosts and /etc/resolv.conf of the container, kept
-    /// in its directory and bind-mounted, as dockerd does.
+    /// in its directory and bind-mounted, as dockerd does; rewritten at every
+    /// start, so atomic but not fsynced.
     func writeEtcFiles(_ record: ContainerRecord) throws -> [(destination: String, source: String)] {
         let directory = paths.container(record.id)
         let hostname = record.config.hostname ?? record.shortID
-        try DurableFile.write(directory + "/hostname", Array((hostname + "\n").utf8))
+        try DurableFile.write(directory + "/hostname", Array((hostname + "\n").utf8), durable: false)
         let hosts = """
         127.0.0.1\tlocalhost
         ::1\tlocalhost ip6-localhost ip6-loopback
@@ -236,13 +263,13 @@ extension ContainerService {
             let parts = entry.split(separator: ":", maxSplits: 1)
             return parts.count == 2 ? "\(parts[1])\t\(parts[0])\n" : nil
         }.joined()
-        try DurableFile.write(directory + "/hosts", Array(hosts.utf8))
+        try DurableFile.write(directory + "/hosts", Array(hosts.utf8), durable: false)
         var resolv = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
         if let dns = record.hostConfig.dns, !dns.isEmpty {
             resolv = dns.map { "nameserver \($0)\n" }.joined()
             if let search = record.hostConfig.dnsSearch, !search.isEmpty { resolv += "search \(search.joined(separator: " "))\n" }
         }
-        try DurableFile.write(directory + "/resolv.conf", Array(resolv.utf8))
+        try DurableFile.write(directory + "/resolv.conf", Array(resolv.utf8), durable: false)
         return [("/etc/hostname", directory + "/hostname"), ("/etc/hosts", directory + "/hosts"),
                 ("/etc/resolv.conf", directory + "/resolv.conf")]
     }

@@ -130,13 +130,21 @@ extension ContainerService {
         record = records[record.id]!
         record.status = .removing
         records[record.id] = record
-        try? await runtime.delete(record.id)
+        var clock = PhaseClock()
+        // The exit handler deleted it already, unless the daemon died first.
+        if runtime.hasState(record.id) { try? await runtime.delete(record.id) }
         unmountRootfs(record.id)
+        clock.mark("runtime delete+unmount")
         try await images.removeRootfs(key: "container-\(record.id)")
+        clock.mark("rootfs snapshot")
         forgetAttachments(record.id, removeVolumes: options.removeVolumes)
+        clock.mark("network+volumes")
         try? FileManager.default.removeItem(atPath: paths.monitor(record.id).directory)
         try? FileManager.default.removeItem(atPath: paths.container(record.id))
+        clock.mark("files")
         try db.delete(record.id)
+        clock.mark("record")
+        traced(clock, "remove", record.id)
         records.removeValue(forKey: record.id)
         for execID in record.execIDs {
             execs.removeValue(forKey: execID)

@@ -68,13 +68,16 @@ public actor ContainerService {
     /// Networks and volumes (`wire`); nil: loopback only, no volumes.
     var network: NetworkService?
     var volumes: VolumeService?
+    /// Where the phase timings of create/start/exit/remove go (`berth daemon
+    /// --debug`); nil: not collected into lines.
+    var trace: (@Sendable (String) -> Void)?
 
     public init(paths: Paths, runtime: OCIRuntime, berthExecutable: String, images: any ContainerImages,
                 events: EventBus, cgroupParent: String = "/berth", defaultLogOptions: [String: String] = [:]) throws {
         self.defaultLogOptions = defaultLogOptions
         self.paths = paths
         self.runtime = runtime
-        self.launcher = MonitorLauncher(executable: berthExecutable)
+        self.launcher = MonitorLauncher(executable: berthExecutable, zygoteSocket: paths.execRoot + "/monitor.sock")
         self.images = images
         self.events = events
         self.cgroupParent = cgroupParent
@@ -84,6 +87,15 @@ public actor ContainerService {
         let db = try ContainerStateStore(path: paths.dataRoot + "/engine.db")
         self.db = db
         self.records = Dictionary(try db.all().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Sends each operation's phase timings to `sink` (the daemon's debug log).
+    public func setTrace(_ sink: (@Sendable (String) -> Void)?) {
+        trace = sink
+    }
+
+    func traced(_ clock: PhaseClock, _ operation: String, _ id: String) {
+        trace?(clock.line("\(operation) \(id.prefix(12))"))
     }
 
     // MARK: - lookup

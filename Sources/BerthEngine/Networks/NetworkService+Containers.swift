@@ -121,7 +121,7 @@ extension NetworkService {
                     state.containers[id] = container
                 }
                 try firewall.reconcile(desired: rulesLocked())
-                try state.save(statePath)
+                try state.save(statePath, durable: false)
                 let own = container.order.compactMap { container.endpoints[$0]?.address.description }
                 return Attachment(namespacePath: path,
                                   hosts: ContainerFiles.hosts(hostname: hostname, domainname: domain, ownAddresses: Array(own.prefix(1)),
@@ -129,7 +129,7 @@ extension NetworkService {
                                   resolvConf: resolv)
             } catch {
                 teardownLocked(id)
-                try? state.save(statePath)
+                try? state.save(statePath, durable: false)
                 throw error
             }
         }
@@ -214,7 +214,7 @@ extension NetworkService {
     public func tearDown(containerID id: String) {
         lock.withLock {
             teardownLocked(id)
-            try? state.save(statePath)
+            try? state.save(statePath, durable: false)
             try? firewall.reconcile(desired: rulesLocked())
         }
     }

@@ -56,10 +56,13 @@ struct NetworkState: Codable, Sendable {
         return try JSONDecoder().decode(NetworkState.self, from: data)
     }
 
-    func save(_ path: String) throws {
+    /// `durable: false` for what a container's start and stop change (its
+    /// endpoints and ports): a power cut ends those containers anyway, and
+    /// the next start reconciles from the file it finds.
+    func save(_ path: String, durable: Bool = true) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        try DurableFile.write(path, Array(encoder.encode(self)), mode: 0o600)
+        try DurableFile.write(path, Array(encoder.encode(self)), mode: 0o600, durable: durable)
     }
 
     /// moby's network lookup: full ID, then name, then a unique ID prefix.

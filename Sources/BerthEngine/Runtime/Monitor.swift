@@ -11,6 +11,13 @@ import Glibc
 struct MonitorLauncher: Sendable {
     /// The berth executable (the monitor lives in it).
     let executable: String
+    /// Forks the monitors (one per daemon, started at the first launch).
+    let zygote: MonitorZygote
+
+    init(executable: String, zygoteSocket: String) {
+        self.executable = executable
+        zygote = MonitorZygote(executable: executable, socketPath: zygoteSocket)
+    }
 
     /// Files of one monitored process (the container's init or an exec).
     struct Files: Sendable {
@@ -45,29 +52,23 @@ struct MonitorLauncher: Sendable {
         if openStdin { argv.append("--stdin") }
         if connectFirst { argv.append("--wait-client") }
         argv += ["--"] + command
-        let sync = try Pipe2()
-        let pid: pid_t
-        do {
-            pid = try Spawn.start(argv, files: [3: sync.write])
-        } catch {
-            sync.closeAll()
-            throw error
-        }
-        close(sync.write)
         let socket = files.attachSocket
+        let zygote = self.zygote
+        let request = argv
         let (line, connection): (String, MonitorConnection?) = try await offload {
+            // The zygote forks the monitor; this connection is its sync channel.
+            let sync = try zygote.request(request)
             var connection: MonitorConnection?
             if connectFirst {
                 // Until the monitor listens (or reports a failure).
                 for _ in 0..<2000 {
                     if let c = try? MonitorConnection(path: socket) { connection = c; break }
-                    var pfd = pollfd(fd: sync.read, events: Int16(POLLIN), revents: 0)
+                    var pfd = pollfd(fd: sync, events: Int16(POLLIN), revents: 0)
                     if poll(&pfd, 1, 5) > 0 { break }
                 }
             }
-            let bytes = Spawn.readAll(sync.read)
-            close(sync.read)
-            _ = Spawn.waitForExit(pid)
+            let bytes = Spawn.readAll(sync)
+            close(sync)
             return (String(decoding: bytes, as: UTF8.self).trimmingWhitespace(), connection)
         }
         if line.hasPrefix("ok "), let initPid = Int32(line.dropFirst(3)) { return (initPid, connection) }
@@ -82,6 +83,80 @@ struct MonitorLauncher: Sendable {
               let pid = Int32(String(decoding: data, as: UTF8.self).trimmingWhitespace()),
               pid > 0, Glibc.kill(pid, 0) == 0 else { return nil }
         return pid
+    }
+}
+
+/// The monitors' zygote (`berth __monitor-zygote`, C, monitor.c): one
+/// process started at the first launch; each monitor is forked from it, so
+/// a container start does not load the berth binary again and the pages the
+/// loader dirtied are shared by all monitors. A connection to its socket
+/// carries one request (the monitor's argv) and becomes that monitor's sync
+/// channel. The zygote exits when the daemon closes the lifeline (or dies);
+/// a zygote found gone is started again.
+final class MonitorZygote: @unchecked Sendable {
+    let executable: String
+    let socketPath: String
+    private let lock = Lock()
+    private var lifeline: Int32 = -1
+    private var pid: pid_t = 0
+
+    init(executable: String, socketPath: String) {
+        self.executable = executable
+        self.socketPath = socketPath
+    }
+
+    deinit { if lifeline >= 0 { close(lifeline) } }
+
+    /// Sends `argv` and returns the monitor's sync channel. Blocking.
+    func request(_ argv: [String]) throws -> Int32 {
+        var body: [UInt8] = []
+        for arg in argv { body += Array(arg.utf8) + [0] }
+        let n = UInt32(body.count)
+        let message = [UInt8(n >> 24), UInt8((n >> 16) & 0xff), UInt8((n >> 8) & 0xff), UInt8(n & 0xff)] + body
+        var lastError: Error?
+        for attempt in 0..<2 {
+            do {
+                let fd = try lock.withLock { () throws -> Int32 in
+                    if attempt > 0 || lifeline < 0 { try startLocked() }
+                    return try MonitorConnection.connectSocket(socketPath)
+                }
+                guard message.withUnsafeBytes({ Spawn.writeAll(fd, $0) }) else {
+                    let error = errno
+                    close(fd)
+                    throw BerthError(SystemError("write", path: socketPath, errno: error), while: "ask the monitor zygote")
+                }
+                return fd
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError!
+    }
+
+    /// (Re)starts the zygote and waits until it listens.
+    private func startLocked() throws {
+        if lifeline >= 0 { close(lifeline); lifeline = -1 }
+        if pid > 0 { var status: Int32 = 0; _ = waitpid(pid, &status, WNOHANG); pid = 0 }
+        let channel = try Pipe2()
+        let started: pid_t
+        do {
+            started = try Spawn.start([executable, "__monitor-zygote", "--socket", socketPath], files: [3: channel.write])
+        } catch {
+            channel.closeAll()
+            throw error
+        }
+        close(channel.write)
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while read(channel.read, &byte, 1) == 1, byte != 10 { line.append(byte) }
+        let text = String(decoding: line, as: UTF8.self)
+        guard text == "ready" else {
+            close(channel.read)
+            _ = Spawn.waitForExit(started)
+            throw BerthError.internalError("the monitor zygote did not start: \(text.isEmpty ? "it exited" : text)")
+        }
+        lifeline = channel.read
+        pid = started
     }
 }
 
@@ -114,6 +189,11 @@ final class MonitorConnection: @unchecked Sendable {
     static let stdinFrame: UInt8 = 0, stdinClose: UInt8 = 4, resize: UInt8 = 5
 
     init(path: String) throws {
+        fd = try Self.connectSocket(path)
+    }
+
+    /// A connected Unix stream socket (close-on-exec) to `path`.
+    static func connectSocket(_ path: String) throws -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw BerthError(SystemError("socket", errno: errno), while: "connect to the monitor") }
         var addr = sockaddr_un()
@@ -135,7 +215,7 @@ final class MonitorConnection: @unchecked Sendable {
             close(fd)
             throw BerthError(SystemError("connect", path: path, errno: error), while: "connect to the monitor")
         }
-        self.fd = fd
+        return fd
     }
 
     deinit { close(fd) }

@@ -69,6 +69,13 @@ public struct OCIRuntime: Sendable {
         try await simple(["kill", id, String(signal)], what: "kill")
     }
 
+    /// Whether the runtime keeps a record of `id` (runc, crun and `berth
+    /// runtime` keep one directory per container under `--root`): a
+    /// `delete` of a container never created would only cost a process.
+    func hasState(_ id: String) -> Bool {
+        access(stateRoot + "/" + id, F_OK) == 0
+    }
+
     /// Removes the runtime's record; `--force` kills a running container first.
     func delete(_ id: String) async throws {
         let output = try await Spawn.run(global() + ["delete", "--force", id])

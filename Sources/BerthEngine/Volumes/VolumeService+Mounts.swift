@@ -81,7 +81,9 @@ extension VolumeService {
                 let meta = try createLocked(name: nil, driver: nil, options: [:], labels: ["com.docker.volume.anonymous": ""])
                 try add(MountSpec(kind: .volume, source: meta.name, destination: destination, readOnly: false))
             }
-            usage[containerID] = specs
+            // A container without mounts changes nothing on disk.
+            guard !specs.isEmpty || usage[containerID] != nil else { return }
+            usage[containerID] = specs.isEmpty ? nil : specs
             try saveUsage()
         }
     }
@@ -180,7 +182,7 @@ extension VolumeService {
     /// removes its anonymous volumes that nothing else uses.
     func forget(containerID: String, removeAnonymous: Bool) {
         lock.withLock {
-            let specs = usage.removeValue(forKey: containerID) ?? []
+            guard let specs = usage.removeValue(forKey: containerID) else { return }
             try? saveUsage()
             guard removeAnonymous else { return }
             for spec in specs where spec.kind == .volume {

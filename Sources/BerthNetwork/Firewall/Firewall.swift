@@ -12,7 +12,8 @@ import Synchronization
 /// iptables would need a chain per daemon in shared built-in tables and
 /// rule-by-rule insert/delete. Spawning `nft` (through posix_spawn, a few
 /// milliseconds) is acceptable because it happens only when published
-/// ports or networks change, not on every container start.
+/// ports or networks change, not on every container start: a reconcile to
+/// the rules already applied runs nothing.
 public final class Firewall: Sendable {
     public let table: String
     private let nft: String
@@ -38,8 +39,11 @@ public final class Firewall: Sendable {
     /// Replaces the whole table with what `desired` implies, atomically.
     /// Used on daemon start (after a crash the table may hold rules of
     /// containers that are gone) and after every change.
+    /// Rules equal to the last applied ones cost nothing (no `nft` run):
+    /// a container without published ports changes no rule.
     public func reconcile(desired: FirewallRules) throws {
         try current.withLock { current in
+            if current == desired { return }
             try run("table ip \(table) {}\ndelete table ip \(table)\n" + desired.render(table: table))
             current = desired
         }

@@ -61,7 +61,7 @@ public final class Snapshotter: @unchecked Sendable {
     /// Removes a snapshot and its files; `.conflict` while it has children.
     /// The caller must have unmounted it.
     public func remove(_ key: String) throws {
-        try lock.withLock {
+        let trash: String = try lock.withLock {
             let record = try metadata.snapshotRecord(key)
             let directory = directory(record)
             let trash = "\(root)/rm-\(record.id)"
@@ -74,8 +74,11 @@ public final class Snapshotter: @unchecked Sendable {
                 }
             }
             unlink("\(root)/l/\(record.link)")
-            try step("remove snapshot \(key)") { try Durable.removeTree(trash) }
+            return trash
         }
+        // The trash is no snapshot's any more: removing its files needs no
+        // lock, so removals of other snapshots do not wait behind it.
+        try step("remove snapshot \(key)") { try Durable.removeTree(trash) }
     }
 
     /// One snapshot's info; `.notFound` if absent.

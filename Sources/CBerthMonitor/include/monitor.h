@@ -34,6 +34,8 @@ struct monitor_options {
 
 int monitor_parse(int argc, char **argv, struct monitor_options *o, char *err, size_t errlen);
 int berth_monitor_main(int argc, char **argv);
+/* `berth __monitor-zygote --socket PATH`, fd 3 the lifeline: forks monitors on request. */
+int berth_monitor_zygote_main(int argc, char **argv);
 
 /* docker's json-file log driver: one JSON object per line,
  * {"log":"…\n","stream":"stdout","time":"RFC3339Nano"}, rotated at max_size
@@ -53,6 +55,5 @@ void log_write(struct log_writer *w, const char *stream, const char *data, size_
 void log_flush_partial(struct log_writer *w);
 void log_close(struct log_writer *w);
 void log_timestamp(char *buf, size_t len);
-void fsync_parent(const char *path);
 
 #endif

@@ -52,6 +52,11 @@ struct DaemonRunner {
                                                          bridgeName: settings.bridge, bip: settings.bip))
         let volumes = try VolumeService(dataRoot: settings.dataRoot)
         await containers.wire(network: network, volumes: volumes)
+        if settings.logLevel == .debug {
+            // Phase timings of every create, start, exit and remove.
+            let timings = Logger(label: "berth.engine")
+            await containers.setTrace { timings.debug("\($0)") }
+        }
         await containers.restore()
 
         let imageBackend = ImageServiceBackend(service: imageService)
