@@ -277,8 +277,11 @@ final class DockerCLITests: XCTestCase {
                     if r:
                         try: out += os.read(fd, 4096)
                         except OSError: return
-            os.write(fd, b"echo mark-$((40+2))\\r")
-            pump(b"mark-42")
+            # The CLI reads the terminal only once it is attached: type until the shell answers.
+            for _ in range(10):
+                os.write(fd, b"echo mark-$((40+2))\\r")
+                pump(b"mark-42", 3)
+                if b"mark-42" in out: break
             os.write(fd, keys)
             pump(b"__never__", 5)
             _, status = os.waitpid(pid, 0)
