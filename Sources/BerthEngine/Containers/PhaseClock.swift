@@ -1,3 +1,4 @@
+import CArchive  // timespec's members (MemberImportVisibility: see ARCHITECTURE.md Footprint)
 import Glibc
 
 /// Wall time of the phases of one container operation, for the daemon's
