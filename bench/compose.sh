@@ -17,6 +17,8 @@ bsock="unix://$work/berth.sock"; dsock="unix://$work/docker.sock"
 file=examples/web-db/compose.yaml
 export PORT=18480
 bpid=""; dpid=""
+# berth's parent cgroups that exist before this run are kept; those it makes go.
+cgroups_before="$(ls -d /sys/fs/cgroup/berth /sys/fs/cgroup/*/berth 2>/dev/null || true)"
 cleanup() {
   set +e
   "$berth" compose -H "$bsock" -f "$file" -p benchb down -v >/dev/null 2>&1
@@ -25,6 +27,9 @@ cleanup() {
   [ -n "$dpid" ] && kill -TERM "$dpid" && wait "$dpid"
   grep " $work" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
   ip link del benchdocker0 2>/dev/null
+  for d in /sys/fs/cgroup/berth /sys/fs/cgroup/*/berth; do
+    [ -d "$d" ] && ! grep -qxF "$d" <<<"$cgroups_before" && rmdir "$d" 2>/dev/null
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
