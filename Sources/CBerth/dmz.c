@@ -24,14 +24,7 @@
 #include <elf.h>
 
 #include "cberth_init.h"
-
-#ifndef F_ADD_SEALS
-#define F_ADD_SEALS 1033
-#define F_SEAL_SEAL 0x0001
-#define F_SEAL_SHRINK 0x0002
-#define F_SEAL_GROW 0x0004
-#define F_SEAL_WRITE 0x0008
-#endif
+#include "sealed_memfd.h"
 
 extern const unsigned char berth_dmz_start[], berth_dmz_end[];
 
@@ -176,7 +169,7 @@ int berth_dmz_create(void) {
     ph->p_filesz = ph->p_memsz = head + code;
     ph->p_align = 0x1000;
     memcpy(image + head, berth_dmz_start, code);
-    int fd = (int)syscall(SYS_memfd_create, "berth-dmz", 0x0001U /* MFD_CLOEXEC */ | 0x0002U /* MFD_ALLOW_SEALING */);
+    int fd = berth_memfd_new("berth-dmz");
     if (fd < 0) return -1;
     size_t total = head + code, done = 0;
     while (done < total) {
@@ -185,7 +178,7 @@ int berth_dmz_create(void) {
         if (n <= 0) { close(fd); return -1; }
         done += (size_t)n;
     }
-    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) { close(fd); return -1; }
+    if (berth_memfd_seal(fd) < 0) { close(fd); return -1; }
     return fd;
 }
 #else

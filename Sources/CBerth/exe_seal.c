@@ -11,6 +11,7 @@
  * it is: that saves a second start of berth on every runtime call. */
 #define _GNU_SOURCE
 #include "cberth_init.h"
+#include "sealed_memfd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,16 +26,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef F_ADD_SEALS
-#define F_ADD_SEALS 1033
-#define F_SEAL_SEAL 0x0001
-#define F_SEAL_SHRINK 0x0002
-#define F_SEAL_GROW 0x0004
-#define F_SEAL_WRITE 0x0008
-#endif
-#ifndef MFD_ALLOW_SEALING
-#define MFD_ALLOW_SEALING 0x0002U
-#endif
 #define SEALED_ENV "_BERTH_EXE_SEALED"
 
 static int sealed;
@@ -76,7 +67,7 @@ static int memfd_copy(void) {
     if (src < 0) return -1;
     struct stat st;
     if (fstat(src, &st) < 0) { close(src); return -1; }
-    int fd = (int)syscall(SYS_memfd_create, "berth", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    int fd = berth_memfd_new("berth");
     if (fd < 0) { close(src); return -1; }
     off_t left = st.st_size;
     while (left > 0) {
@@ -85,7 +76,7 @@ static int memfd_copy(void) {
         left -= n;
     }
     close(src);
-    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) { close(fd); return -1; }
+    if (berth_memfd_seal(fd) < 0) { close(fd); return -1; }
     return fd;
 }
 
