@@ -95,7 +95,8 @@ extension Runtime {
         var launcher = ChildLauncher(plan: plan)
         launcher.consoleSocket = consoleFD
         let cgroup = try Cgroup.load(paths: state.cgroupPaths)
-        let started = try launcher.start(.init(placed: { pid in try cgroup.add(pid: pid) }, sync: { _, _ in [] }))
+        launcher.cgroup = cgroup
+        let started = try launcher.start(.init(placed: { _ in }, sync: { _, _ in [] }))
         var console: Int32 = -1
         if ownEnd >= 0 { console = berth_recv_fd(ownEnd); close(ownEnd) }
         if let pidFile = options.pidFile { try writeDurably(try absolute(pidFile), Array("\(started.pid)".utf8), mode: 0o644) }

@@ -96,10 +96,9 @@ public final class Runtime {
         launcher.execFifo = fifoFD
         launcher.consoleSocket = consoleFD
         launcher.preserveFds = options.preserveFds
-        let cg = cgroup!
+        launcher.cgroup = cgroup
         let started = try launcher.start(.init(
             placed: { pid in
-                try cg.add(pid: pid)
                 if plan.hasNewUserNamespace { try Self.writeIDMaps(pid: pid, plan: plan) }
                 if let adj = spec.process?.oomScoreAdj { try Self.writeOOMScoreAdj(pid: pid, adj) }
             },

@@ -79,6 +79,19 @@ static int read_full(int fd, void *buf, size_t len) {
     return 0;
 }
 
+#ifndef SYS_clone3
+#define BERTH_SYS_clone3 435
+#else
+#define BERTH_SYS_clone3 SYS_clone3
+#endif
+#define BERTH_CLONE_INTO_CGROUP 0x200000000ULL
+
+/* clone3's argument (linux/sched.h's struct clone_args, whose header clashes
+ * with glibc's sched.h). */
+struct berth_clone_args {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
 /* Formats "<tag> <a> <b> <detail>\n" without stdio's locks (snprintf is
  * async-signal-safe in glibc for these conversions). */
 static void report(int fd, char tag, long a, long b, const char *detail) {
@@ -643,6 +656,10 @@ static __attribute__((noreturn)) void child_main(const struct berth_spawn *s) {
             if (rc == 0) rc = setresuid(0, 0, 0);
             break;
         case BERTH_OP_UNSHARE: rc = unshare((int)op->n); break;
+        case BERTH_OP_CGROUP_JOIN:
+            rc = write((int)op->n, "0", 1) == 1 ? 0 : -1;
+            if (rc == 0) close((int)op->n);
+            break;
         case BERTH_OP_PERSONALITY: rc = personality((unsigned long)op->n) < 0 ? -1 : 0; break;
         default: errno = EINVAL; rc = -1; break;
         }
@@ -668,8 +685,10 @@ static void close_inherited(const struct berth_spawn *s) {
     keep[nk++] = s->sync_fd;
     for (int i = 0; i < s->nops && nk < 64; i++) {
         int k = s->ops[i].kind;
-        if (k == BERTH_OP_SETNS || k == BERTH_OP_EXEC_FIFO || k == BERTH_OP_CONSOLE) keep[nk++] = (int)s->ops[i].n;
+        if (k == BERTH_OP_SETNS || k == BERTH_OP_EXEC_FIFO || k == BERTH_OP_CONSOLE || k == BERTH_OP_CGROUP_JOIN)
+            keep[nk++] = (int)s->ops[i].n;
     }
+    if (s->cgroup_fd >= 0 && nk < 64) keep[nk++] = s->cgroup_fd;
     for (int i = 1; i < nk; i++) {
         int v = keep[i], j = i - 1;
         while (j >= 0 && keep[j] > v) { keep[j + 1] = keep[j]; j--; }
@@ -710,13 +729,32 @@ pid_t berth_spawn_child(const struct berth_spawn *s) {
     }
     close_inherited(s);
     long flags = (long)s->clone_flags | CLONE_PARENT | SIGCHLD;
-    pid_t pid = (pid_t)syscall(SYS_clone, flags, 0, 0, 0, 0);
+    int placed = 0;
+    pid_t pid = -1;
+    if (s->cgroup_fd >= 0) {
+        /* Cloned into its cgroup, the child needs no migration (and no RCU
+         * grace period for the threadgroup lock). Kernels before 5.7 lack
+         * clone3 or CLONE_INTO_CGROUP: the parent moves the child then. */
+        /* clone3 takes no exit signal with CLONE_PARENT: the child gets ours, SIGCHLD. */
+        struct berth_clone_args args = { .flags = (uint64_t)(unsigned)s->clone_flags | CLONE_PARENT | BERTH_CLONE_INTO_CGROUP,
+                                         .cgroup = (uint64_t)s->cgroup_fd };
+        pid = (pid_t)syscall(BERTH_SYS_clone3, &args, sizeof args);
+        if (pid >= 0) placed = 1;
+        else if (errno != ENOSYS && errno != E2BIG && errno != EINVAL) {
+            report(s->sync_fd, 'C', 0, errno, "");
+            _exit(1);
+        }
+    }
+    if (pid < 0) pid = (pid_t)syscall(SYS_clone, flags, 0, 0, 0, 0);
     if (pid < 0) {
         report(s->sync_fd, 'C', 0, errno, "");
         _exit(1);
     }
-    if (pid == 0) child_main(s);
-    report(s->sync_fd, 'P', pid, 0, "");
+    if (pid == 0) {
+        if (s->cgroup_fd >= 0) close(s->cgroup_fd);
+        child_main(s);
+    }
+    report(s->sync_fd, 'P', pid, placed, "");
     _exit(0);
 }
 

@@ -179,6 +179,17 @@ final class RuntimeIntegrationTests: XCTestCase {
         XCTAssertTrue(h.berth(["state", id]).stdout.contains("\"paused\""))
         XCTAssertEqual(h.berth(["resume", id]).status, 0)
 
+        // The init (which entered its cgroup itself) and an exec'd process are
+        // in the container's cgroup on every hierarchy this host mounts.
+        let initCgroups = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)
+        let inExec = h.berth(["exec", id, "/bin/cat", "/proc/self/cgroup"])
+        XCTAssertEqual(inExec.status, 0, inExec.stderr)
+        for listing in [initCgroups, inExec.stdout] {
+            let lines = listing.split(separator: "\n")
+            XCTAssertEqual(lines.count, try String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8).split(separator: "\n").count)
+            for line in lines { XCTAssertTrue(line.hasSuffix("/" + id), "not in the container's cgroup: \(line)") }
+        }
+
         let exec = h.berth(["exec", id, "/bin/sh", "-c", "echo exec-ok; cat /proc/1/cmdline"])
         XCTAssertEqual(exec.status, 0, exec.stderr)
         XCTAssertTrue(exec.stdout.hasPrefix("exec-ok\n/bin/sleep"), exec.stdout)

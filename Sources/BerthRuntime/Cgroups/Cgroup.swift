@@ -108,13 +108,29 @@ public final class Cgroup {
     /// The path to show a person: the cgroup2 directory or the memory one.
     var primaryPath: String { paths[""] ?? paths["memory"] ?? uniqueDirectories.first ?? "?" }
 
-    /// Moves process `pid` (all its threads) into every hierarchy's directory.
-    public func add(pid: Int32) throws {
-        for dir in uniqueDirectories {
+    /// Moves process `pid` (all its threads) into every hierarchy's directory
+    /// but those in `except`.
+    public func add(pid: Int32, except: Set<String> = []) throws {
+        for dir in uniqueDirectories where !except.contains(dir) {
             do { try files.write(dir, "cgroup.procs", String(pid)) } catch let e as SystemError {
                 throw BerthError(e, while: "moving process \(pid) into cgroup \(dir)")
             }
         }
+    }
+
+    /// The directories a new single-threaded child can enter without the
+    /// parent writing its pid to cgroup.procs, which takes the kernel's
+    /// threadgroup lock and waits an RCU grace period (5-15 ms, once per
+    /// start): on v1 the child writes "0" to each hierarchy's `tasks` file
+    /// (moving only itself needs no such lock), on cgroup2 it is cloned into
+    /// the directory (clone3's CLONE_INTO_CGROUP). `add(pid:except:)` moves
+    /// it into whatever the child could not enter itself.
+    public var selfJoin: (tasks: [String], clone: String?) {
+        var tasks: [String] = [], clone: String?
+        for dir in uniqueDirectories {
+            if paths[""] == dir { clone = dir } else { tasks.append(dir) }
+        }
+        return (tasks, clone)
     }
 
     /// Every process in the cgroup or the cgroups nested in it, ascending.

@@ -20,6 +20,10 @@ public struct ChildLauncher {
     public var consoleSocket: Int32 = -1
     /// fds 3 … 3+n-1 the process gets (runc's --preserve-fds); the rest are closed.
     public var preserveFds: Int32 = 0
+    /// The cgroup the child starts in: it enters it itself where it can
+    /// (`Cgroup.selfJoin`), the launcher moves it into the rest before
+    /// `placed`.
+    public var cgroup: Cgroup?
 
     public init(plan: InitPlan) { self.plan = plan }
 
@@ -54,6 +58,28 @@ public struct ChildLauncher {
             return fd
         }
         var ops = plan.ops
+        var cgroupFD: Int32 = -1
+        var entered = Set<String>(), cloneInto: String?
+        // In a user namespace the child's writes would be checked against
+        // its unmapped ids on older kernels: the parent moves it there.
+        if let cgroup, !plan.hasNewUserNamespace, !plan.joins.contains(where: { $0.type == "user" }) {
+            let join = cgroup.selfJoin
+            var first: [InitOp] = []
+            for dir in join.tasks {
+                let fd = Glibc.open(dir + "/tasks", O_WRONLY | O_CLOEXEC)
+                if fd < 0 { continue }  // the launcher writes cgroup.procs instead
+                fds.append(fd)
+                var op = InitOp(.cgroupJoin, "join cgroup \(dir)", a: dir)
+                op.n = Int(fd)
+                first.append(op)
+                entered.insert(dir)
+            }
+            ops.insert(contentsOf: first, at: 0)
+            if let dir = join.clone {
+                cgroupFD = Glibc.open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                if cgroupFD >= 0 { fds.append(cgroupFD); cloneInto = dir }
+            }
+        }
         for i in ops.indices {
             switch ops[i].kind {
             case .setns: ops[i].n = Int(try open(ops[i].a ?? "", ops[i].what))
@@ -82,7 +108,8 @@ public struct ChildLauncher {
                     var spawn = berth_spawn(clone_flags: plan.cloneFlags, join_fds: jf.baseAddress, join_types: jt.baseAddress,
                                             njoin: Int32(jf.count), sync_fd: pair[1], ops: opsBuf.baseAddress,
                                             nops: Int32(opsBuf.count), argv: argv, envp: envp, wait_go: 1, preserve_fds: preserveFds,
-                                            init_mode: plan.initProcess ? 1 : 0, use_dmz: ExeSeal.hasDmz ? 1 : 0)
+                                            init_mode: plan.initProcess ? 1 : 0, use_dmz: ExeSeal.hasDmz ? 1 : 0,
+                                            cgroup_fd: cgroupFD)
                     return berth_spawn_child(&spawn)
                 }
             }
@@ -99,7 +126,12 @@ public struct ChildLauncher {
             let first = try reader.line()
             var status: Int32 = 0
             while waitpid(mid, &status, 0) < 0 && errno == EINTR {}
-            pid = try intermediateResult(first)
+            let (child, inCgroup) = try intermediateResult(first)
+            pid = child
+            if let cgroup {
+                if inCgroup, let dir = cloneInto { entered.insert(dir) }
+                try cgroup.add(pid: pid, except: entered)
+            }
             try callbacks.placed(pid)
             try writeAll(parentEnd, [UInt8(ascii: "G")])
             while true {
@@ -133,13 +165,14 @@ public struct ChildLauncher {
         }
     }
 
-    func intermediateResult(_ line: String?) throws -> Int32 {
+    /// "P <pid> <1 when cloned into the cgroup>" → the child's pid and whether it is in `cgroup_fd`.
+    func intermediateResult(_ line: String?) throws -> (Int32, Bool) {
         guard let line else { throw BerthError.internalError("the runtime's intermediate process exited without a report") }
         let f = line.split(separator: " ")
         let a = f.count > 1 ? Int32(f[1]) ?? -1 : -1
         let err = f.count > 2 ? Int32(f[2]) ?? 0 : 0
         switch f.first {
-        case "P": return a
+        case "P": return (a, err == 1)
         case "J":
             let j = plan.intermediateJoins[Int(a)]
             throw BerthError(SystemError("setns", path: j.path, errno: err), while: "join \(j.type) namespace \(j.path)")

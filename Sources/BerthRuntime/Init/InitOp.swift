@@ -10,7 +10,7 @@ public struct InitOp: Equatable, Sendable, CustomStringConvertible {
         case mount = 1, remountBind, propagation, openRoot, mkdir, mknod, symlink, pivotRoot
         case sethostname, setdomainname, writeFile, mask, readonly, sync, hook, rlimit, console
         case setsid, noNewPrivileges, seccomp, identity, umask, chdir, lookup, execFifo, ready
-        case setns, pdeathsig, dumpable, personality, becomeRoot, unshare
+        case setns, pdeathsig, dumpable, personality, becomeRoot, unshare, cgroupJoin
     }
 
     /// `n` bits for mounts: create the target as a directory or a file; the

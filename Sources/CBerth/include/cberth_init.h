@@ -53,6 +53,11 @@ enum berth_op_kind {
     BERTH_OP_PERSONALITY,    /* personality(n) */
     BERTH_OP_BECOME_ROOT,    /* setresgid/setresuid(0) in a new user namespace once its maps are written */
     BERTH_OP_UNSHARE,        /* unshare(n): the cgroup namespace, once the parent moved the child into its cgroup */
+    /* write "0" to fd n (a cgroup v1 hierarchy's `tasks` file, opened by the
+     * parent) and close it: the single-threaded child moves itself, which
+     * needs no threadgroup lock and so no RCU grace period (writing a pid to
+     * cgroup.procs costs one, 5-15 ms) */
+    BERTH_OP_CGROUP_JOIN,
 };
 
 enum {
@@ -96,12 +101,14 @@ struct berth_spawn {
     int preserve_fds;         /* fds 3 … 3+n-1 are passed on (runc's --preserve-fds); others are closed */
     int init_mode;            /* stay pid 1: fork, exec argv in the child, reap and forward signals (--init) */
     int use_dmz;              /* exec the process (and in-container hooks) through the dmz (dmz.c) */
+    int cgroup_fd;            /* a cgroup2 directory to clone the child into (clone3 CLONE_INTO_CGROUP), or -1 */
 };
 
 /* Starts the child: forks an intermediate process that joins `join_fds`
  * (namespaces whose setns only affects children: user, pid) and then clones
- * the child with CLONE_PARENT, so the child is the caller's child. The
- * intermediate writes "P <pid>\n" on the sync socket and exits. Returns the
+ * the child with CLONE_PARENT, so the child is the caller's child (into
+ * `cgroup_fd` when given and the kernel has clone3). The intermediate writes
+ * "P <pid> <1 if in cgroup_fd, else 0>\n" on the sync socket and exits. Returns the
  * intermediate's pid (reap it), or -1 with errno. The child never returns. */
 pid_t berth_spawn_child(const struct berth_spawn *spawn);
 
