@@ -119,7 +119,7 @@ public final class Runtime {
         state.pidStartTime = ProcStat.startTime(of: started.pid) ?? 0
         do {
             try states.save(state)
-            if let pidFile = options.pidFile { try writeDurably(try absolute(pidFile), Array("\(started.pid)".utf8), mode: 0o644) }
+            if let pidFile = options.pidFile { try writeAtomically(try absolute(pidFile), Array("\(started.pid)".utf8), mode: 0o644) }
         } catch {
             Glibc.kill(started.pid, SIGKILL)
             var st: Int32 = 0
