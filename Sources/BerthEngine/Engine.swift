@@ -88,6 +88,7 @@ extension ContainerService {
         var response = ContainerPruneResponse()
         response.containersDeleted = deleted
         response.spaceReclaimed = 0
+        events.publish(type: "container", action: "prune", id: "", attributes: ["reclaimed": "0"])
         return response
     }
 

@@ -13,16 +13,17 @@ extension ImageService {
     /// RepoTags, Layers — what `docker save` of any version writes) or an
     /// OCI image layout (oci-layout, index.json, blobs/) from the tar at
     /// `path`, and returns docker's lines ("Loaded image: busybox:latest",
-    /// "Loaded image ID: sha256:…").
+    /// "Loaded image ID: sha256:…"); `loaded` is told each image loaded
+    /// (the daemon's `load` events).
     ///
     /// Nothing is extracted as files: members are read at their offsets.
     /// Every blob is verified against its digest and every layer against
     /// its config diff ID before anything is named; on any error the
     /// operation's blobs and snapshots are collected and no image appears.
-    public func load(from path: String) async throws -> [String] {
+    public func load(from path: String, loaded: (StoredImage) -> Void = { _ in }) async throws -> [String] {
         let file = try step("open \(path)") { try FileDescriptor.open(path, O_RDONLY) }
         let index = try TarIndex(path: path, fd: file.raw)
-        return try await withLease("load") { lease in
+        let images = try await withLease("load") { lease in
             if index.entries["manifest.json"] != nil {
                 return try await loadDocker(index, fd: file.raw, lease: lease)
             }
@@ -31,6 +32,8 @@ extension ImageService {
             }
             throw BerthError.invalidArgument("\(path) is neither a docker archive (no manifest.json) nor an OCI image layout (no index.json and oci-layout)")
         }
+        for (image, _) in images { loaded(image) }
+        return Self.loadedLines(images)
     }
 
     private struct DockerEntry: Decodable {
@@ -39,7 +42,7 @@ extension ImageService {
         var Layers: [String]
     }
 
-    private func loadDocker(_ index: TarIndex, fd: Int32, lease: String) async throws -> [String] {
+    private func loadDocker(_ index: TarIndex, fd: Int32, lease: String) async throws -> [(StoredImage, [String])] {
         let bytes = try index.read(try index.file("manifest.json", what: "manifest.json"), fd: fd, limit: 4 << 20)
         let entries: [DockerEntry]
         do { entries = try JSONDecoder().decode([DockerEntry].self, from: Data(bytes)) } catch {
@@ -77,10 +80,10 @@ extension ImageService {
             }
             loaded.append((try record(configBytes: configBytes, config: config, layers: layers, top: parent, names: names, lease: lease), entry.RepoTags ?? []))
         }
-        return Self.loadedLines(loaded)
+        return loaded
     }
 
-    private func loadOCI(_ index: TarIndex, fd: Int32, lease: String) async throws -> [String] {
+    private func loadOCI(_ index: TarIndex, fd: Int32, lease: String) async throws -> [(StoredImage, [String])] {
         let bytes = try index.read(try index.file("index.json", what: "index.json"), fd: fd, limit: 4 << 20)
         let top: ImageIndex
         do { top = try JSONDecoder().decode(ImageIndex.self, from: Data(bytes)) } catch {
@@ -140,7 +143,7 @@ extension ImageService {
             }
             loaded.append((try image(record.id.description), names.compactMap { try? Reference(parsing: $0).familiarString }))
         }
-        return Self.loadedLines(loaded)
+        return loaded
     }
 
     /// A blob of the layout, verified against its descriptor.

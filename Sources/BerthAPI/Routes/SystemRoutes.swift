@@ -53,8 +53,8 @@ enum SystemRoutes {
 }
 
 /// An event with the fields dockerd still sends beside Type/Action/Actor:
-/// `status` (the action), `id` and `from` (the image) for container
-/// events. docker-compose 1.29 reads `id` and `status`.
+/// `status` (the action) and `id` for container and image events, `from`
+/// (the image) for container events. docker-compose 1.29 reads `id` and `status`.
 struct LegacyEvent: Encodable, Sendable {
     let message: EventMessage
 
@@ -62,10 +62,11 @@ struct LegacyEvent: Encodable, Sendable {
 
     func encode(to encoder: any Encoder) throws {
         try message.encode(to: encoder)
-        guard message.type == "container" else { return }
+        guard message.type == "container" || message.type == "image" else { return }
         var container = encoder.container(keyedBy: Keys.self)
         try container.encodeIfPresent(message.action, forKey: .status)
         try container.encodeIfPresent(message.actor?.id, forKey: .id)
+        guard message.type == "container" else { return }
         try container.encodeIfPresent(message.actor?.attributes?["image"], forKey: .from)
     }
 }

@@ -89,8 +89,10 @@ extension ContainerService {
         }
     }
 
+    /// dockerd reports `archive-path` for GET only (HEAD, the stat, is silent).
     func archiveGet(_ name: String, path: String) async throws -> (stat: PathStat, archive: ByteStream) {
-        let container = try lookup(name).shortID
+        let record = try lookup(name)
+        let container = record.shortID
         let view = try acquireFilesystem(name)
         let resolved: ContainerPath
         let stat: PathStat
@@ -101,6 +103,7 @@ extension ContainerService {
             releaseFilesystem(view.id)
             throw error
         }
+        emit("archive-path", record)
         return (stat, pipeStream(view: view, what: "archive \(path)") { fd in try resolved.archive(to: fd) })
     }
 
@@ -113,6 +116,7 @@ extension ContainerService {
             let resolved = try ContainerPath(path, in: view, container: container)
             try resolved.extract(spool.path, options: options)
         }
+        emit("extract-to-dir", records[record.id] ?? record)
     }
 
     /// The rootfs as the daemon mounted it, not the container's view: the
@@ -121,6 +125,7 @@ extension ContainerService {
     func export(_ name: String) async throws -> ByteStream {
         let view = try acquireFilesystem(name)
         let rootfs = paths.rootfs(view.id)
+        if let record = records[view.id] { emit("export", record) }
         return pipeStream(view: view, what: "export") { fd in
             let root = try FileDescriptor.open(rootfs, O_RDONLY | O_DIRECTORY)
             try Differ().archive(tree: root.raw, to: fd)

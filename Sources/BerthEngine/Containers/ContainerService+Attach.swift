@@ -25,6 +25,7 @@ extension ContainerService {
         let tty = record.tty
         let logPath = paths.log(record.id)
         let client = try await request.hijack(multiplexed: !tty)
+        emit("attach", record)
         if options.logs {
             var logOptions = LogsOptions()
             logOptions.stdout = options.stdout
@@ -90,9 +91,11 @@ extension ContainerService {
     func resize(_ name: String, height: Int, width: Int) throws {
         let record = try lookup(name)
         guard record.isRunning else { throw BerthError.conflict("Container \(record.id) is not running") }
-        guard record.tty else { return }
-        let connection = try MonitorConnection(path: paths.monitor(record.id).attachSocket)
-        connection.send(MonitorConnection.resize, Self.sizePayload(height: height, width: width))
+        if record.tty {
+            let connection = try MonitorConnection(path: paths.monitor(record.id).attachSocket)
+            connection.send(MonitorConnection.resize, Self.sizePayload(height: height, width: width))
+        }
+        emit("resize", record, extra: ["height": String(height), "width": String(width)])
     }
 
     static func sizePayload(height: Int, width: Int) -> [UInt8] {

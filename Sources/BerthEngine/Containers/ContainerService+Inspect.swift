@@ -168,6 +168,7 @@ extension ContainerService {
             guard fields.count > pidColumn, let pid = Int(fields[pidColumn]), pids.contains(pid) else { continue }
             processes.append(fields)
         }
+        emit("top", record)
         return ContainerTopResponse(titles: titles, processes: processes)
     }
 

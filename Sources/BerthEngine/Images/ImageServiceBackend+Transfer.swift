@@ -24,13 +24,15 @@ extension ImageServiceBackend {
         let platform = try options.platform.map { try Platform(parsing: $0) }
         let credentials = Self.credentials(options.auth, domain: ref.domain)
         let service = self.service
+        let backend = self
         return AsyncThrowingStream { continuation in
             let held = HeldFirstMessage(continuation)
             let task = Task {
                 do {
-                    try await service.pull(reference, platform: platform, credentials: credentials) { progress in
+                    let image = try await service.pull(reference, platform: platform, credentials: credentials) { progress in
                         held.yield(Self.message(progress))
                     }
+                    backend.emit("pull", image, id: ref.withDefaultTag.familiarString, name: ref.familiarName)
                     held.flush()
                     continuation.finish()
                 } catch {
@@ -87,6 +89,7 @@ extension ImageServiceBackend {
         let pushing = references
         let credentials = Self.credentials(options.auth, domain: repository.domain)
         let service = self.service
+        let backend = self
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
@@ -94,6 +97,7 @@ extension ImageServiceBackend {
                         let digest = try await service.push(reference, credentials: credentials) { progress in
                             continuation.yield(Self.message(progress))
                         }
+                        backend.emitPush(reference)
                         let tag = (try? Reference(parsing: reference))?.tag ?? Reference.defaultTag
                         continuation.yield(JSONMessage(aux: .object(["Tag": .string(tag), "Digest": .string(digest.description)])))
                     }
@@ -120,6 +124,9 @@ extension ImageServiceBackend {
         defer { spool.remove() }
         let image = try await service.importRootfs(from: spool.path, reference: reference, message: options.message,
                                                    changes: changes)
+        // dockerd tags the new image first, then reports the import.
+        if let reference { emitTag(reference) }
+        emit("import", image)
         return Self.messages([JSONMessage(status: image.id.description)])
     }
 
@@ -127,7 +134,12 @@ extension ImageServiceBackend {
     /// pipe on a thread of its own; the stream reads the other end.
     public func imageSave(_ names: [String], platforms: [String]) async throws -> ByteStream {
         // Unknown names are a plain 404, before any byte of the archive.
-        for name in names { _ = try service.image(name) }
+        var images: [StoredImage] = []
+        for name in names {
+            let image = try service.image(name)
+            if !images.contains(where: { $0.id == image.id }) { images.append(image) }
+        }
+        let saved = images
         var fds: [Int32] = [-1, -1]
         guard berth_pipe_cloexec(&fds) == 0 else {
             throw BerthError(SystemError("pipe2", errno: errno), while: "save \(names.joined(separator: " "))")
@@ -135,8 +147,12 @@ extension ImageServiceBackend {
         let reader = PipeReader(fd: fds[0])
         let writeFD = fds[1]
         let service = self.service
+        let backend = self
         BlockingThread.start {
-            do { try service.save(names, to: nil, fd: writeFD) } catch { reader.fail(error) }
+            do {
+                try service.save(names, to: nil, fd: writeFD)
+                for image in saved { backend.emit("save", image) }
+            } catch { reader.fail(error) }
             close(writeFD)
         }
         return AsyncThrowingStream(unfolding: { try reader.next() })
@@ -148,7 +164,7 @@ extension ImageServiceBackend {
     public func imageLoad(_ archive: ByteStream, quiet: Bool, platforms: [String]) async throws -> AsyncThrowingStream<JSONMessage, any Error> {
         let spool = try await Spool.write(archive, under: service.store.root + "/tmp")
         defer { spool.remove() }
-        let lines = try await service.load(from: spool.path)
+        let lines = try await service.load(from: spool.path) { emit("load", $0) }
         return Self.messages(lines.map { JSONMessage(stream: $0 + "\n") })
     }
 

@@ -13,12 +13,15 @@ import Glibc
 /// this file holds the local operations (list, inspect, history, tag,
 /// remove, prune); `+Transfer` the streamed ones (pull, push, import,
 /// save, load). Errors keep docker's wording: "No such image: NAME" (404),
-/// "conflict: unable to delete …" (409).
+/// "conflict: unable to delete …" (409). Each operation publishes
+/// dockerd's image events on `events` (`+Events`).
 public struct ImageServiceBackend: ImageBackend {
     public let service: ImageService
+    let events: EventBus?
 
-    public init(service: ImageService) {
+    public init(service: ImageService, events: EventBus? = nil) {
         self.service = service
+        self.events = events
     }
 
     public func imageList(_ options: ImageListOptions) async throws -> [BerthAPIModel.ImageSummary] {
@@ -101,12 +104,14 @@ public struct ImageServiceBackend: ImageBackend {
     }
 
     public func imageTag(_ name: String, repo: String, tag: String?) async throws {
-        try service.tag(name, as: tag.map { "\(repo):\($0)" } ?? repo)
+        let target = tag.map { "\(repo):\($0)" } ?? repo
+        try service.tag(name, as: target)
+        emitTag(target)
     }
 
     public func imageRemove(_ name: String, options: ImageRemoveOptions) async throws -> [ImageDeleteResponseItem] {
         do {
-            return try service.remove(name, force: options.force).map(Self.item)
+            return try remove(name, force: options.force).map(Self.item)
         } catch let error as BerthError where error.code == .conflict && !error.message.hasPrefix("conflict:") {
             // moby's errdefs.Conflict messages start so; the CLI prints them as they are.
             throw BerthError(.conflict, "conflict: " + error.message)
@@ -131,10 +136,11 @@ public struct ImageServiceBackend: ImageBackend {
             if !filters.matchLabels(image.Labels) { continue }
             guard let id = try? Digest(parsing: image.Id), try service.usage.containers(using: id).isEmpty else { continue }
             // Nothing uses it: force only overrides "referenced in several repositories".
-            guard let removed = try? service.remove(image.Id, force: true) else { continue }
+            guard let removed = try? remove(image.Id, force: true) else { continue }
             deleted += removed.map(Self.item)
             reclaimed += image.Size
         }
+        events?.publish(type: "image", action: "prune", id: "", attributes: ["reclaimed": String(reclaimed)])
         return ImagePruneResponse(imagesDeleted: deleted, spaceReclaimed: reclaimed)
     }
 

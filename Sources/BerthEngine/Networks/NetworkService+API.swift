@@ -67,6 +67,7 @@ extension NetworkService {
                 try? BridgeDriver.removeBridge(named: bridgeName)
                 throw error
             }
+            emit("create", record)
             return NetworkCreateResponse(id: id, warning: "")
         }
     }
@@ -168,6 +169,7 @@ extension NetworkService {
             state.networks.removeValue(forKey: record.id)
             try state.save(statePath)
             try? BridgeDriver.removeBridge(named: record.bridge.bridgeName)
+            emit("destroy", record)
             try firewall.reconcile(desired: rulesLocked())
         }
     }
@@ -177,7 +179,10 @@ extension NetworkService {
             state.networks.values.filter { !$0.isDefault && users(of: $0.id).allSatisfy { !running.contains($0) && state.containers[$0]?.endpoints.isEmpty != false } && users(of: $0.id).isEmpty }
                 .map(\.name)
         }
-        return candidates.filter { (try? remove($0, running: running)) != nil }.sorted()
+        let removed = candidates.filter { (try? remove($0, running: running)) != nil }.sorted()
+        // dockerd reports no space for networks.
+        events?.publish(type: "network", action: "prune", id: "", attributes: ["reclaimed": "0"])
+        return removed
     }
 
     /// docker network connect: recorded for a stopped container, plugged
@@ -226,6 +231,8 @@ extension NetworkService {
                 try? BridgeDriver.detach(endpoint)
                 state.networks[network.id]?.ipam.release(owner: id)
             }
+            // dockerd reports it for a stopped container too.
+            emit("disconnect", network, container: id)
             container.requests.removeValue(forKey: network.id)
             container.order.removeAll { $0 == network.id }
             state.containers[id] = container

@@ -179,6 +179,7 @@ extension NetworkService {
             container.endpoints[networkID] = endpoint
             state.containers[id] = container
             registerDNSLocked(id, container)
+            emit("connect", network, container: id)
         } catch {
             network.ipam.release(owner: id)
             state.networks[networkID] = network
@@ -228,6 +229,7 @@ extension NetworkService {
         for (networkID, endpoint) in container.endpoints {
             try? BridgeDriver.detach(endpoint)
             state.networks[networkID]?.ipam.release(owner: id)
+            if let network = state.networks[networkID] { emit("disconnect", network, container: id) }
         }
         if let path = container.namespacePath { try? NetworkNamespace.delete(at: path) }
         container.endpoints = [:]

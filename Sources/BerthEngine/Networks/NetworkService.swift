@@ -15,7 +15,8 @@ import Glibc
 /// published ports as nftables DNAT rules, and on user networks the
 /// embedded DNS at 127.0.0.11. State is one JSON file; the firewall table
 /// is rewritten from that state after every change, so a crash leaves
-/// nothing that the next start does not reconcile.
+/// nothing that the next start does not reconcile. dockerd's network
+/// events (create, connect, disconnect, destroy, prune) go to `events`.
 public final class NetworkService: @unchecked Sendable {
     public struct Settings: Sendable {
         public var dataRoot: String
@@ -41,6 +42,7 @@ public final class NetworkService: @unchecked Sendable {
     }
 
     let settings: Settings
+    let events: EventBus?
     let lock = Lock()
     var state: NetworkState
     let firewall: Firewall
@@ -52,8 +54,9 @@ public final class NetworkService: @unchecked Sendable {
     var statePath: String { settings.dataRoot + "/network/state.json" }
     func namespacePath(_ id: String) -> String { settings.execRoot + "/netns/" + id }
 
-    public init(settings: Settings) throws {
+    public init(settings: Settings, events: EventBus? = nil) throws {
         self.settings = settings
+        self.events = events
         try FileManager.default.createDirectory(atPath: settings.dataRoot + "/network", withIntermediateDirectories: true)
         state = try NetworkState.load(settings.dataRoot + "/network/state.json")
         firewall = try Firewall(instance: settings.bridgeName)
@@ -141,6 +144,15 @@ public final class NetworkService: @unchecked Sendable {
             forwards += container.published.map { $0.forward(containerID: id, to: endpoint.address) }
         }
         return FirewallRules(networks: state.networks.values.map(\.bridge).sorted { $0.bridgeName < $1.bridgeName }, ports: forwards)
+    }
+
+    /// moby's `LogNetworkEvent`: the network's ID, `name` and `type`
+    /// (the driver), and the `container` of connect/disconnect.
+    func emit(_ action: String, _ network: NetworkRecord, container: String? = nil) {
+        guard let events else { return }
+        var attributes = ["name": network.name, "type": "bridge"]
+        if let container { attributes["container"] = container }
+        events.publish(type: "network", action: action, id: network.id, attributes: attributes)
     }
 
     func networkKind(_ mode: String) -> String {

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import BerthOCI
 import BerthSystem
 
 /// The daemon's events (`/events`): a bounded history for `since` and live
@@ -15,6 +16,8 @@ public final class EventBus: @unchecked Sendable {
 
     public init() {}
 
+    /// Never blocks: the history is bounded and each subscriber's stream
+    /// buffers without limit (moby's queue per listener).
     func publish(type: String, action: String, id: String, attributes: [String: String]) {
         let now = Date().timeIntervalSince1970
         var message = EventMessage()
@@ -39,16 +42,8 @@ public final class EventBus: @unchecked Sendable {
     public func subscribe(_ options: EventsOptions) -> AsyncThrowingStream<EventMessage, any Error> {
         let (stream, continuation) = AsyncThrowingStream<EventMessage, any Error>.makeStream()
         let id = UUID()
-        let matches: @Sendable (EventMessage) -> Bool = { message in
-            let filters = options.filters
-            guard filters.exactMatch("type", message.type ?? ""), filters.exactMatch("event", message.action ?? "") else { return false }
-            if filters.contains("container") {
-                let name = message.actor?.attributes?["name"] ?? ""
-                let actorID = message.actor?.id ?? ""
-                guard filters.values("container").contains(where: { $0 == name || actorID.hasPrefix($0) }) else { return false }
-            }
-            return filters.matchLabels(message.actor?.attributes ?? [:])
-        }
+        let filters = options.filters
+        let matches: @Sendable (EventMessage) -> Bool = { Self.matches($0, filters) }
         let (past, now) = lock.withLock { () -> ([EventMessage], Double) in
             (history, Date().timeIntervalSince1970)
         }
@@ -86,5 +81,47 @@ public final class EventBus: @unchecked Sendable {
         }
         filtered.continuation.onTermination = { _ in continuation.finish() }
         return filtered.stream
+    }
+
+    /// moby's `daemon/events.Filter.Include`: `type`, `event`, `scope` and
+    /// `image` match exactly; `container`, `network` and `volume` match an
+    /// actor's ID or name by prefix and, as in dockerd, exclude events of
+    /// other types whose actor does not match; `label` the attributes.
+    /// `image` is the image ID or name of image events and the `image`
+    /// attribute of container events, with or without its tag. `daemon`
+    /// filters nothing (berth emits no daemon events).
+    static func matches(_ message: EventMessage, _ filters: Filters) -> Bool {
+        let type = message.type ?? "", action = message.action ?? ""
+        let id = message.actor?.id ?? ""
+        let attributes = message.actor?.attributes ?? [:]
+        // `event=exec_start` matches `exec_start: sh -c …` (moby #25798).
+        let fuzzyActions = ["health_status", "exec_create", "exec_start"]
+        if filters.values("event").contains(where: { fuzzyActions.contains($0) }) {
+            guard fuzzyMatch(filters, "event", action) else { return false }
+        } else if !filters.exactMatch("event", action) {
+            return false
+        }
+        guard filters.exactMatch("type", type), filters.exactMatch("scope", message.scope ?? "local") else { return false }
+        for kind in ["container", "network", "volume"] {
+            guard fuzzyMatch(filters, kind, id) || fuzzyMatch(filters, kind, attributes["name"] ?? "") else { return false }
+        }
+        if filters.contains("image") {
+            let name = attributes[type == "image" ? "name" : "image"] ?? ""
+            let candidates = [id, name, stripTag(id), stripTag(name)]
+            guard candidates.contains(where: { !$0.isEmpty && filters.exactMatch("image", $0) }) else { return false }
+        }
+        return filters.matchLabels(attributes)
+    }
+
+    /// moby's `FuzzyMatch`: unfiltered, or a value that equals or prefixes `source`.
+    static func fuzzyMatch(_ filters: Filters, _ name: String, _ source: String) -> Bool {
+        let accepted = filters.values(name)
+        return accepted.isEmpty || accepted.contains { source.hasPrefix($0) }
+    }
+
+    /// `busybox:latest` → `busybox`; `localhost:5000/busybox` stays (moby's `stripTag`).
+    static func stripTag(_ image: String) -> String {
+        guard let ref = try? Reference(parsing: image) else { return image }
+        return ref.familiarName
     }
 }

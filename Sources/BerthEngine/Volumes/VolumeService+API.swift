@@ -96,6 +96,7 @@ extension VolumeService: VolumeBackend {
                     reclaimed += size
                 }
             }
+            events?.publish(type: "volume", action: "prune", id: "", attributes: ["reclaimed": String(reclaimed)])
             return VolumePruneResponse(volumesDeleted: deleted, spaceReclaimed: reclaimed)
         }
     }

@@ -113,6 +113,8 @@ extension VolumeService {
                         try write(meta)
                     }
                     result.append(.init(destination: spec.destination, type: "bind", source: dataPath(meta.name), options: ["rbind", access, "rprivate"]))
+                    emit("mount", meta.name, ["container": containerID, "destination": spec.destination,
+                                              "read/write": String(!spec.readOnly), "propagation": ""])
                 }
             }
             return result
@@ -166,9 +168,13 @@ extension VolumeService {
         active[meta.name] = users
     }
 
-    /// At stop: volumes mounted on use are unmounted when no running container needs them.
+    /// At stop: volumes mounted on use are unmounted when no running
+    /// container needs them; each volume the container had reports `unmount`.
     func release(containerID: String) {
         lock.withLock {
+            for spec in usage[containerID] ?? [] where spec.kind == .volume {
+                emit("unmount", spec.source, ["container": containerID])
+            }
             for (name, users) in active where users.contains(containerID) {
                 var remaining = users
                 remaining.remove(containerID)

@@ -11,7 +11,8 @@ import Glibc
 /// in `opts.json`; driver options type/device/o mount a filesystem there
 /// (tmpfs, bind, …) while a container uses it. Which container uses which
 /// volume is kept in `<data-root>/volumes/mounts.json`, so "in use" holds
-/// for stopped containers too, as in docker.
+/// for stopped containers too, as in docker. dockerd's volume events
+/// (create, mount, unmount, destroy, prune) go to `events`.
 public final class VolumeService: @unchecked Sendable {
     struct Meta: Codable {
         var name: String
@@ -35,13 +36,15 @@ public final class VolumeService: @unchecked Sendable {
     }
 
     let root: String
+    let events: EventBus?
     let lock = Lock()
     var usage: [String: [MountSpec]]
     /// Containers currently running with a mounted-on-use volume.
     var active: [String: Set<String>] = [:]
 
-    public init(dataRoot: String) throws {
+    public init(dataRoot: String, events: EventBus? = nil) throws {
         root = dataRoot + "/volumes"
+        self.events = events
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         if let data = FileManager.default.contents(atPath: root + "/mounts.json") {
             usage = try JSONDecoder().decode([String: [MountSpec]].self, from: data)
@@ -93,6 +96,7 @@ public final class VolumeService: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: dataPath(name), withIntermediateDirectories: true)
         let meta = Meta(name: name, created: Timestamp.now(), labels: labels, options: options, fresh: true)
         try write(meta)
+        emit("create", name)
         return meta
     }
 
@@ -129,6 +133,13 @@ public final class VolumeService: @unchecked Sendable {
         }
         unmountIfMounted(name)
         try FileManager.default.removeItem(atPath: directory(name))
+        emit("destroy", name)
+    }
+
+    /// moby's `LogVolumeEvent`: the volume's name and its `driver`.
+    func emit(_ action: String, _ name: String, _ extra: [String: String] = [:]) {
+        guard let events else { return }
+        events.publish(type: "volume", action: action, id: name, attributes: extra.merging(["driver": "local"]) { a, _ in a })
     }
 
     func unmountIfMounted(_ name: String) {

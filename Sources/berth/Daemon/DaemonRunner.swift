@@ -49,8 +49,9 @@ struct DaemonRunner {
             berthExecutable: executable, images: images, events: events,
             defaultLogOptions: settings.logOptions)
         let network = try NetworkService(settings: .init(dataRoot: settings.dataRoot, execRoot: settings.execRoot,
-                                                         bridgeName: settings.bridge, bip: settings.bip))
-        let volumes = try VolumeService(dataRoot: settings.dataRoot)
+                                                         bridgeName: settings.bridge, bip: settings.bip),
+                                         events: events)
+        let volumes = try VolumeService(dataRoot: settings.dataRoot, events: events)
         await containers.wire(network: network, volumes: volumes)
         if settings.logLevel == .debug {
             // Phase timings of every create, start, exit and remove.
@@ -59,7 +60,7 @@ struct DaemonRunner {
         }
         await containers.restore()
 
-        let imageBackend = ImageServiceBackend(service: imageService)
+        let imageBackend = ImageServiceBackend(service: imageService, events: events)
         let system = SystemService(
             settings: .init(id: try daemonID(), version: Berth.engineVersion, dataRoot: settings.dataRoot,
                             runtimeCommand: command, debug: settings.logLevel == .debug, labels: settings.labels),
