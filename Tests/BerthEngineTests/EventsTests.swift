@@ -208,6 +208,16 @@ final class EventsTests: XCTestCase {
         assert [(e['Actor']['Attributes']['height'], e['Actor']['Attributes']['width']) for e in resize] == [('20', '40')], resize
         prune = [e for e in client.events(since=since, until=until, decode=True, filters={'type': 'container', 'event': 'prune'})]
         assert [(e['Actor']['ID'], e['Actor']['Attributes']) for e in prune] == [('', {'reclaimed': '0'})], prune
+        # Live: a subscriber sees only the type it asked for, as it happens.
+        live = client.events(decode=True, filters={'type': 'network'})
+        client.volumes.create('evlive')
+        n = client.networks.create('evlive')
+        e = next(live)
+        assert (e['Type'], e['Action'], e['Actor']['ID'], e['Actor']['Attributes']) == ('network', 'create', n.id, {'name': 'evlive', 'type': 'bridge'}), e
+        n.remove()
+        client.volumes.get('evlive').remove()
+        assert next(live)['Action'] == 'destroy'
+        live.close()
         print('OK')
         """
         let result = try daemon.python(script)
