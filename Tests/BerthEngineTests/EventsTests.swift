@@ -168,6 +168,11 @@ final class EventsTests: XCTestCase {
         XCTAssertEqual(try events(since: since, filters: ["volume=evvol", "event=mount"], attributes: []), ["volume mount evvol"])
         let containerOnly = try events(since: since, filters: ["container=evc"], attributes: [])
         XCTAssertEqual(Set(containerOnly.map { $0.split(separator: " ")[0] }), ["container"], "\(containerOnly)")
+        // `stop -t 0` as dockerd: the stop signal, then SIGKILL (sleep as
+        // pid 1 ignores SIGTERM), each a kill event.
+        XCTAssertEqual(try events(since: since, filters: ["container=evc", "event=kill"], attributes: ["signal"]), [
+            "container kill \(container) signal=15", "container kill \(container) signal=9",
+        ])
         // A container event's image attribute answers `image=`.
         let byImage = try events(since: since, filters: ["image=busybox", "event=create"], attributes: ["name"])
         XCTAssertEqual(byImage, ["container create \(container) name=evc"])
@@ -201,7 +206,7 @@ final class EventsTests: XCTestCase {
         time.sleep(0.02)
         seen = [(e['Type'], e['Action'], e['Actor']['ID'], e['Actor']['Attributes'].get('name'))
                 for e in client.events(since=since, until=until, decode=True, filters={'label': 'ev=yes'})]
-        wanted = ['create', 'start', 'top', 'archive-path', 'extract-to-dir', 'export', 'attach', 'resize', 'die', 'stop', 'destroy']
+        wanted = ['create', 'start', 'top', 'archive-path', 'extract-to-dir', 'export', 'attach', 'resize', 'kill', 'kill', 'die', 'stop', 'destroy']
         assert [a for _, a, _, _ in seen] == wanted, seen
         assert all(t == 'container' and i == c.id and n == 'evtop' for t, _, i, n in seen), seen
         resize = [e for e in client.events(since=since, until=until, decode=True, filters={'event': 'resize'})]

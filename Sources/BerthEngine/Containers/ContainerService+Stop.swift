@@ -33,6 +33,7 @@ extension ContainerService {
         let exit = nextExit(record.id)
         if record.status == .paused { try? await runtime.resume(record.id) }
         try? await runtime.kill(record.id, signal: signal)
+        emit("kill", record, extra: ["signal": String(signal)])
         if timeout >= 0 {
             let id = record.id
             let timer = Task.detached { [weak self] in
@@ -49,6 +50,7 @@ extension ContainerService {
 
     func forceKill(_ id: String) async {
         guard let record = records[id], record.isRunning else { return }
+        emit("kill", record, extra: ["signal": String(SIGKILL)])
         do {
             try await runtime.kill(id, signal: SIGKILL)
         } catch {
