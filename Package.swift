@@ -83,8 +83,8 @@ let package = Package(
         // by the daemon (BerthEngine, BerthAPI) and the client (BerthClient).
         .target(name: "BerthAPIModel", dependencies: ["BerthSystem"], swiftSettings: essentials),
         .target(name: "BerthEngine", dependencies: [
-            "BerthAPIModel", "BerthSystem", "BerthOCI", "BerthStore", "BerthRegistry", "BerthImages", "BerthNetwork", "BerthBuild",
-            .product(name: "Crypto", package: "swift-crypto"),
+            "BerthAPIModel", "BerthSystem", "BerthOCI", "BerthRuntime", "BerthStore", "BerthRegistry", "BerthImages", "BerthNetwork",
+            "BerthBuild", .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: essentials),
         .target(name: "BerthAPI", dependencies: [
             "BerthEngine", "BerthSystem",

@@ -99,7 +99,7 @@ extension Runtime {
         let started = try launcher.start(.init(placed: { _ in }, sync: { _, _ in [] }))
         var console: Int32 = -1
         if ownEnd >= 0 { console = berth_recv_fd(ownEnd); close(ownEnd) }
-        if let pidFile = options.pidFile { try writeDurably(try absolute(pidFile), Array("\(started.pid)".utf8), mode: 0o644) }
+        if let pidFile = options.pidFile { try writeAtomically(try absolute(pidFile), Array("\(started.pid)".utf8), mode: 0o644) }
         if options.detach {
             close(started.sync)
             return 0

@@ -9,9 +9,11 @@ import CBerth
 import FoundationEssentials
 
 /// berth's OCI runtime: runc's lifecycle (runtime-spec runtime.md) on the
-/// state directory `root`. Synchronous and single-threaded by design — the
-/// child path forks from this process — so it runs in `berth runtime`,
-/// never inside the daemon.
+/// state directory `root`. Synchronous. `create`, `run` and `exec` fork the
+/// child path from this process, so they run in the single-threaded
+/// `berth runtime`, never inside the daemon; `start`, `state`, `kill`,
+/// `delete`, `pause` and `resume` fork nothing and the daemon calls them
+/// in-process, on a thread of their own (BerthEngine's OCIRuntime).
 public final class Runtime {
     public let states: StateDirectory
     /// Warnings for the user (ignored options); the CLI prints them to the log.
@@ -20,6 +22,10 @@ public final class Runtime {
     /// re-executes from a sealed copy there when the config needs it
     /// (`ExeSeal.reexecIfShared`).
     public var beforeCreate: (RuntimeSpec) -> Void = { _ in }
+
+    /// Whether `delete` reaps the init (it is this process's child after
+    /// `run`); false in the daemon, whose children are not containers.
+    public var reapsInit = true
 
     public init(root: String) { self.states = StateDirectory(root: root) }
 
@@ -113,7 +119,7 @@ public final class Runtime {
         state.pidStartTime = ProcStat.startTime(of: started.pid) ?? 0
         do {
             try states.save(state)
-            if let pidFile = options.pidFile { try writeDurably(try absolute(pidFile), Array("\(started.pid)".utf8), mode: 0o644) }
+            if let pidFile = options.pidFile { try writeAtomically(try absolute(pidFile), Array("\(started.pid)".utf8), mode: 0o644) }
         } catch {
             Glibc.kill(started.pid, SIGKILL)
             var st: Int32 = 0
@@ -141,10 +147,24 @@ public final class Runtime {
             throw BerthError.conflict("cannot start container \(id) in state \(status.rawValue): it must be created")
         }
         let fifo = states.fifo(id)
-        let fd = open(fifo, O_RDONLY | O_CLOEXEC)
+        // Opened without blocking: an init that died before it opened its
+        // end would leave a blocking open waiting for ever. The init's open
+        // for writing returns once this end is open; it then writes "0".
+        let fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 { throw BerthError(SystemError("open", path: fifo, errno: errno), while: "starting container \(id)") }
         var byte: UInt8 = 0
-        let n = read(fd, &byte, 1)
+        var n = 0
+        while true {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&p, 1, 100)
+            if ready < 0 && errno == EINTR { continue }
+            if ready > 0 {
+                n = read(fd, &byte, 1)
+                if n < 0 && (errno == EAGAIN || errno == EINTR) { continue }
+                break
+            }
+            if ready < 0 || states.status(state) == .stopped { break }
+        }
         close(fd)
         unlink(fifo)
         guard n == 1 else { throw BerthError.conflict("container \(id) exited before it was started") }
@@ -242,7 +262,7 @@ public final class Runtime {
         for _ in 0..<400 {
             if states.status(state) == .stopped { return }
             var st: Int32 = 0
-            _ = waitpid(state.pid, &st, WNOHANG)
+            if reapsInit { _ = waitpid(state.pid, &st, WNOHANG) }
             usleep(5000)
         }
     }

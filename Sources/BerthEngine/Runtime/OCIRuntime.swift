@@ -1,3 +1,4 @@
+import BerthRuntime
 import BerthSystem
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -20,9 +21,17 @@ public struct OCIRuntime: Sendable {
     /// The runtime's state directory (`--root`).
     public let stateRoot: String
 
-    public init(command: [String], stateRoot: String) {
+    /// `start`, `kill`, `delete`, `pause` and `resume` run in the daemon
+    /// (BerthRuntime's `Runtime`, on a thread of their own) instead of a
+    /// process: they fork nothing, and each start of berth costs more than
+    /// the work. Only for the daemon's own binary as the runtime: another
+    /// berth or runc keeps its own state format.
+    public let inProcess: Bool
+
+    public init(command: [String], stateRoot: String, inProcess: Bool = false) {
         self.command = command
         self.stateRoot = stateRoot
+        self.inProcess = inProcess && command.count >= 2 && command.last == "runtime"
     }
 
     /// The runtime to use when none is configured: `berth runtime` once this
@@ -56,9 +65,20 @@ public struct OCIRuntime: Sendable {
         return args + [id]
     }
 
-    func start(_ id: String) async throws { try await simple(["start", id], what: "start") }
-    func pause(_ id: String) async throws { try await simple(["pause", id], what: "pause") }
-    func resume(_ id: String) async throws { try await simple(["resume", id], what: "resume") }
+    func start(_ id: String) async throws {
+        if inProcess { return try await local("start") { try $0.start(id: id) } }
+        try await simple(["start", id], what: "start")
+    }
+
+    func pause(_ id: String) async throws {
+        if inProcess { return try await local("pause") { try $0.pause(id: id) } }
+        try await simple(["pause", id], what: "pause")
+    }
+
+    func resume(_ id: String) async throws {
+        if inProcess { return try await local("resume") { try $0.resume(id: id) } }
+        try await simple(["resume", id], what: "resume")
+    }
 
     /// New cgroup limits for a live container: `update --resources FILE`
     /// (linux.resources JSON, as runc reads it).
@@ -66,6 +86,7 @@ public struct OCIRuntime: Sendable {
 
     /// Sends `signal` to the init (`--all` would reach every process).
     func kill(_ id: String, signal: Int32) async throws {
+        if inProcess { return try await local("kill") { try $0.kill(id: id, signal: signal) } }
         try await simple(["kill", id, String(signal)], what: "kill")
     }
 
@@ -78,6 +99,8 @@ public struct OCIRuntime: Sendable {
 
     /// Removes the runtime's record; `--force` kills a running container first.
     func delete(_ id: String) async throws {
+        // A container the runtime never heard of is already deleted (force).
+        if inProcess { return try await local("delete") { try $0.delete(id: id, force: true) } }
         let output = try await Spawn.run(global() + ["delete", "--force", id])
         // A container the runtime never heard of is already deleted.
         if output.status != 0, !output.stderrText.contains("does not exist"), !output.stderrText.contains("not found") {
@@ -100,6 +123,21 @@ public struct OCIRuntime: Sendable {
     private struct LogLine: Decodable {
         var level: String?
         var msg: String?
+    }
+
+    /// One of the runtime's fork-free commands in this process; errors read
+    /// as the command's would.
+    private func local(_ what: String, _ body: @escaping @Sendable (BerthRuntime.Runtime) throws -> Void) async throws {
+        let root = stateRoot
+        do {
+            try await offload {
+                let runtime = BerthRuntime.Runtime(root: root)
+                runtime.reapsInit = false
+                try body(runtime)
+            }
+        } catch {
+            throw BerthError.internalError("OCI runtime \(what) failed: \(error)")
+        }
     }
 
     private func simple(_ args: [String], what: String) async throws {

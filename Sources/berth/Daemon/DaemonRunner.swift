@@ -39,7 +39,7 @@ struct DaemonRunner {
         let hasRuntime = Berth.configuration.subcommands.contains { $0.configuration.commandName == "runtime" }
         let command = settings.runtime.map { [$0] }
             ?? OCIRuntime.defaultCommand(berthExecutable: executable, hasRuntimeCommand: hasRuntime)
-        let runtime = OCIRuntime(command: command, stateRoot: settings.execRoot + "/runtime")
+        let runtime = OCIRuntime(command: command, stateRoot: settings.execRoot + "/runtime", inProcess: settings.runtime == nil)
         let store = try Store(root: settings.dataRoot + "/store")
         let imageService = makeImageService(store: store)
         let images = StoreImages(service: imageService)
