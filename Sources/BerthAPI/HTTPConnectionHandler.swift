@@ -112,6 +112,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        IdleMemory.noteActivity()
         inFlight = true
         requestEnded = false
         let uri = head.uri

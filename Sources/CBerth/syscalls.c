@@ -11,6 +11,16 @@ int berth_close_range(unsigned int first, unsigned int last, unsigned int flags)
     return (int)syscall(__NR_close_range, first, last, flags);
 }
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+void berth_malloc_trim(void) {
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
+}
+
 #include <sys/prctl.h>
 
 int berth_set_child_subreaper(void) {

@@ -215,7 +215,7 @@ extension ContainerService {
         }
         // Links, rules and DNS of containers that died meanwhile go; the
         // firewall table is rewritten for the ones still running.
-        try? network?.reconcile(running: runningIDs())
+        try? network?.reconcile(running: runningIDs(), known: Set(records.keys))
         for record in records.values where !record.isRunning && record.hasBeenStarted && !record.manuallyStopped {
             let policy = record.hostConfig.restartPolicy?.name ?? "no"
             if policy == "always" || policy == "unless-stopped" {

@@ -236,12 +236,13 @@ extension NetworkService {
         state.containers[id] = container
     }
 
-    /// At remove: the container is forgotten.
+    /// At remove: the container is forgotten. Saved without fsync: after a
+    /// power cut `reconcile(running:known:)` drops what this save lost.
     public func forget(containerID id: String) {
         lock.withLock {
             teardownLocked(id)
             state.containers.removeValue(forKey: id)
-            try? state.save(statePath)
+            try? state.save(statePath, durable: false)
             try? firewall.reconcile(desired: rulesLocked())
         }
     }

@@ -98,11 +98,17 @@ public final class NetworkService: @unchecked Sendable {
     /// containers that are not running any more are removed (a crash left
     /// them), bridges are made to exist, the DNS of running containers is
     /// served again, and the firewall table is rewritten from the state.
-    public func reconcile(running: Set<String>) throws {
+    /// Containers the engine does not know (`known`) are forgotten: their
+    /// removal is saved without fsync (`forget`), so a power cut may have
+    /// left them here.
+    public func reconcile(running: Set<String>, known: Set<String>? = nil) throws {
         try lock.withLock {
             for network in state.networks.values { try BridgeDriver.ensureBridge(network.bridge) }
             for (id, container) in state.containers where !running.contains(id) {
                 if !container.endpoints.isEmpty || container.namespacePath != nil { teardownLocked(id) }
+            }
+            if let known {
+                for id in state.containers.keys where !known.contains(id) { state.containers.removeValue(forKey: id) }
             }
             for (id, container) in state.containers where running.contains(id) {
                 if !container.published.isEmpty {

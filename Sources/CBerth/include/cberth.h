@@ -12,6 +12,9 @@
 /* close_range(2); returns -1 with errno set (ENOSYS on kernels before 5.9). */
 int berth_close_range(unsigned int first, unsigned int last, unsigned int flags);
 
+/* malloc_trim(0) (glibc; a no-op elsewhere): free heap pages back to the system. */
+void berth_malloc_trim(void);
+
 /* prctl(PR_SET_CHILD_SUBREAPER, 1): orphans of `run`/`exec` reparent here. */
 int berth_set_child_subreaper(void);
 /* prctl(PR_SET_DUMPABLE, on) (prctl is variadic: Swift cannot call it). */

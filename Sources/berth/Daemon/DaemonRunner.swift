@@ -84,6 +84,9 @@ struct DaemonRunner {
             try await server.start()
             servers.append(server)
         }
+        // After 10 s without a request, give back the clean code pages and
+        // free heap it holds (IdleMemory: they stay in the page cache).
+        IdleMemory.startTrimmer(idleSeconds: 10)
         logger.info("berth daemon \(Berth.engineVersion) ready: runtime \(command.joined(separator: " ")), data root \(settings.dataRoot)")
         await waitForTermination()
         logger.info("shutting down; containers keep running")
