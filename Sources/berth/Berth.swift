@@ -15,29 +15,35 @@ struct Berth: ParsableCommand {
         subcommands: [
             Version.self,
             Daemon.self,
-            RuntimeCommand.self,
+            RuntimeEntry.self,
         ] + clientCommands
     )
 }
 
+/// `runtime` in berth's help. `BerthMain` runs `berth runtime …` itself
+/// (`RuntimeCommand.main`, its own table-driven parser) before
+/// ArgumentParser sees the command line; ArgumentParser reaches this only
+/// when berth's global flags come first (`berth -D runtime …`).
+struct RuntimeEntry: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runtime", abstract: RuntimeCommand.abstract,
+        discussion: "See 'berth runtime --help' for its options and commands.")
+
+    @Argument(parsing: .captureForPassthrough, help: "[global options] COMMAND [options] ARGS")
+    var arguments: [String] = []
+
+    func run() throws { RuntimeCommand.main(arguments) }
+}
+
 /// The entry point. `berth runtime …` runs once per container operation (the
-/// monitor runs it for every create, start and exec), so it skips building
-/// berth's whole command tree: ArgumentParser's reflection over every
-/// subcommand costs more than the runtime's own work.
+/// monitor runs it for every create, start and exec), so it never builds
+/// ArgumentParser's tree: reflection over every command's property
+/// wrappers costs more than the runtime's own work.
 @main
 enum BerthMain {
     static func main() {
         let args = Array(CommandLine.arguments.dropFirst())
-        if args.first == "runtime" {
-            do {
-                var command = RuntimeCommand()
-                command.arguments = Array(args.dropFirst())
-                try command.run()
-                exit(0)
-            } catch {
-                RuntimeCommand.exit(withError: error)
-            }
-        }
+        if args.first == "runtime" { RuntimeCommand.main(Array(args.dropFirst())) }
         // docker's global flags come before the command word.
         let rest = ComposeOptions.extract(GlobalFlags.extract(args))
         var command: any ParsableCommand

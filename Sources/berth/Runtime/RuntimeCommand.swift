@@ -1,4 +1,3 @@
-import ArgumentParser
 import BerthRuntime
 import BerthSystem
 import FoundationEssentials
@@ -6,67 +5,89 @@ import FoundationEssentials
 import Glibc
 #endif
 
+/// One verb of `berth runtime`: its command line as data (`spec`, parsed
+/// by BerthSystem's `CommandSpec`), its options read from the parsed
+/// arguments (a bad value is an error before anything runs), and its work.
+protocol RuntimeVerb {
+    static var spec: CommandSpec { get }
+    init(_ arguments: ParsedArguments) throws
+    func run() throws
+}
+
 /// `berth runtime …`: an OCI runtime with runc's command line, so the
 /// monitor, containerd or dockerd can drive it as they drive runc. Global
-/// options come before the verb as runc's do (`--root R --log L create …`),
-/// so this command parses them itself and hands the rest to the verb.
-struct RuntimeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "runtime",
-        abstract: "An OCI runtime with runc's command line (create, start, state, kill, delete, run, exec …).",
-        discussion: "Global options, before the command: --root DIR (default /run/berth/runtime), --log FILE, --log-format text|json, --debug, --systemd-cgroup.")
+/// options come before the verb as runc's do (`--root R --log L create …`).
+/// `BerthMain` calls `main` before ArgumentParser sees the command line: a
+/// table-driven parse costs microseconds, ArgumentParser's reflection over
+/// a command's property wrappers ~5 ms per start.
+enum RuntimeCommand {
+    static let abstract = "An OCI runtime with runc's command line (create, start, state, kill, delete, run, exec …)."
 
-    @Argument(parsing: .captureForPassthrough, help: "[global options] COMMAND [options] ARGS")
-    var arguments: [String] = []
+    static var verbs: [any RuntimeVerb.Type] {
+        [RuntimeCreate.self, RuntimeStart.self, RuntimeState.self, RuntimeKill.self, RuntimeDelete.self,
+         RuntimeRun.self, RuntimeExec.self, RuntimePs.self, RuntimePause.self, RuntimeResume.self,
+         RuntimeSpec_.self, RuntimeList.self, RuntimeUpdate.self]
+    }
 
-    static let verbs: [any ParsableCommand.Type] = [
-        RuntimeCreate.self, RuntimeStart.self, RuntimeState.self, RuntimeKill.self, RuntimeDelete.self,
-        RuntimeRun.self, RuntimeExec.self, RuntimePs.self, RuntimePause.self, RuntimeResume.self,
-        RuntimeSpec_.self, RuntimeList.self, RuntimeUpdate.self,
-    ]
+    static let spec = CommandSpec("berth runtime", abstract: abstract, options: [
+        .init("root", value: "DIR", default: "/run/berth/runtime", help: "Where the containers' state is kept."),
+        .init("log", value: "FILE", help: "Also write errors and warnings to this file."),
+        .init("log-format", value: "FORMAT", default: "text", help: "The --log format: text or json (runc's, which containerd reads)."),
+        .init(flag: "debug", help: "Accepted for runc compatibility."),
+        .init(flag: "systemd-cgroup", help: "Accepted for runc compatibility."),
+        .init("criu", value: "PATH", help: "Accepted for runc compatibility."),
+        .init("rootless", value: "VALUE", help: "Accepted for runc compatibility."),
+        .init(flag: "version", short: "v", help: "Print the version."),
+    ], positionals: [.init("COMMAND", "command", .rest)], commands: verbs.map { ($0.spec.name, $0.spec.abstract) })
 
-    func run() throws {
+    /// Runs `berth runtime ARGUMENTS` and exits: 0, the process's status
+    /// (`run`, `exec`), or 1 after an error on stderr and in --log.
+    static func main(_ arguments: [String]) -> Never {
         signal(SIGPIPE, SIG_IGN)
-        var globals = RuntimeGlobals()
-        var rest = arguments[...]
-        while let a = rest.first, a.hasPrefix("-") {
-            rest = rest.dropFirst()
-            let (name, inline) = a.contains("=") ? (String(a.split(separator: "=", maxSplits: 1)[0]), String(a.split(separator: "=", maxSplits: 1)[1])) : (a, nil)
-            func value() throws -> String {
-                if let inline { return inline }
-                guard let v = rest.first else { throw ValidationError("\(name) needs a value") }
-                rest = rest.dropFirst()
-                return v
-            }
-            switch name {
-            case "--root": globals.root = try value()
-            case "--log": globals.log = try value()
-            case "--log-format": globals.logFormat = try value()
-            case "--criu", "--rootless": _ = try value()
-            case "--debug": globals.debug = true
-            case "--systemd-cgroup": globals.systemdCgroup = true
-            case "-h", "--help": print(Self.helpMessage()); return
-            case "-v", "--version": print("berth runtime \(Berth.version)\nspec: 1.2.0"); return
-            default: throw ValidationError("unknown global option \(name)")
-            }
+        guard let top = parse(spec, arguments, RuntimeGlobals(), verb: nil) else { exit(0) }
+        if top.flag("version") {
+            print("berth runtime \(Berth.version)\nspec: 1.2.0")
+            exit(0)
         }
-        guard let verb = rest.first else { print(Self.helpMessage()); return }
-        guard let type = Self.verbs.first(where: { $0.configuration.commandName == verb }) else {
-            throw ValidationError("unknown runtime command \(verb.debugDescription)")
+        var globals = RuntimeGlobals()
+        globals.root = top.string("root")
+        globals.log = top.value("log")
+        globals.logFormat = top.string("log-format")
+        guard let name = top.rest.first else {
+            print(spec.usage())
+            exit(0)
+        }
+        guard let verb = verbs.first(where: { $0.spec.name == name }) else {
+            globals.logError("unknown runtime command \(name.debugDescription) (see berth runtime --help)")
+            exit(1)
         }
         RuntimeGlobals.current = globals
-        var command: any ParsableCommand
-        do { command = try type.parseAsRoot(Array(rest.dropFirst())) } catch {
-            let message = type.message(for: error)
-            if type.exitCode(for: error) == .success { print(type.fullMessage(for: error)); return }
-            globals.logError("\(verb): \(message)")
-            throw ExitCode(1)
+        guard let arguments = parse(verb.spec, Array(top.rest.dropFirst()), globals, verb: name) else { exit(0) }
+        let command: any RuntimeVerb
+        do { command = try verb.init(arguments) } catch {
+            globals.logError("\(name): \(error)")
+            exit(1)
         }
-        do { try command.run() } catch let exit as ExitCode {
-            throw exit
-        } catch {
+        do { try command.run() } catch {
             globals.logError("\(error)")
-            throw ExitCode(1)
+            exit(1)
+        }
+        exit(0)
+    }
+
+    /// The parsed arguments, or nil once `-h`/`--help` printed the usage;
+    /// a bad command line is logged ("create: unknown option --frob") and exits 1.
+    private static func parse(_ spec: CommandSpec, _ arguments: [String], _ globals: RuntimeGlobals, verb: String?) -> ParsedArguments? {
+        do {
+            switch try spec.parse(arguments) {
+            case .run(let parsed): return parsed
+            case .help:
+                print(spec.usage())
+                return nil
+            }
+        } catch {
+            globals.logError(verb.map { "\($0): \(error)" } ?? "\(error)")
+            exit(1)
         }
     }
 }
@@ -77,8 +98,6 @@ struct RuntimeGlobals {
     var root = "/run/berth/runtime"
     var log: String?
     var logFormat = "text"
-    var debug = false
-    var systemdCgroup = false
 
     func makeRuntime() -> Runtime {
         let runtime = Runtime(root: root)

@@ -1,31 +1,63 @@
-import ArgumentParser
 import BerthOCI
 import BerthRuntime
 import BerthSystem
 import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `exec`: runc exec — a process from --process (a process.json) or from
 /// the arguments, with the container's own process as the default for
 /// what is not given (env, user, capabilities…).
-struct RuntimeExec: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "exec", abstract: "Run a new process in a running container.")
-    @Option var consoleSocket: String?
-    @Option var cwd: String?
-    @Option(name: [.short, .long]) var env: [String] = []
-    @Flag(name: [.short, .long]) var tty = false
-    @Option(name: [.short, .long], help: "UID[:GID]") var user: String?
-    @Option(name: [.customShort("g"), .long]) var additionalGids: [UInt32] = []
-    @Option(name: [.short, .long], help: "A process.json (the process object of config.json).") var process: String?
-    @Flag(name: [.short, .long]) var detach = false
-    @Option var pidFile: String?
-    @Option var processLabel: String?
-    @Option var apparmor: String?
-    @Flag var noNewPrivs = false
-    @Option(name: [.short, .long]) var cap: [String] = []
-    @Option var preserveFds = 0
-    @Flag var ignorePaused = false
-    @Argument var id: String
-    @Argument(parsing: .captureForPassthrough) var command: [String] = []
+struct RuntimeExec: RuntimeVerb {
+    static let spec = CommandSpec("berth runtime exec", abstract: "Run a new process in a running container.", options: [
+        .init("console-socket", value: "PATH", help: "A Unix socket to receive the pty master on (--tty)."),
+        .init("cwd", value: "DIR", help: "The working directory in the container."),
+        .init("env", short: "e", value: "NAME=VALUE", help: "Add an environment variable (repeatable)."),
+        .init(flag: "tty", short: "t", help: "Give the process a terminal."),
+        .init("user", short: "u", value: "UID[:GID]", help: "The user to run as."),
+        .init("additional-gids", short: "g", value: "GID", help: "An additional group (repeatable)."),
+        .init("process", short: "p", value: "FILE", help: "A process.json (the process object of config.json)."),
+        .init(flag: "detach", short: "d", help: "Do not wait for the process."),
+        .init("pid-file", value: "PATH", help: "Write the process's pid here."),
+        .init("process-label", value: "LABEL", help: "Accepted for runc compatibility."),
+        .init("apparmor", value: "PROFILE", help: "Accepted for runc compatibility."),
+        .init(flag: "no-new-privs", help: "Set no_new_privs for the process."),
+        .init("cap", short: "c", value: "CAP", help: "Add a capability to every set (repeatable)."),
+        .init("preserve-fds", value: "N", default: "0", help: "Accepted for runc compatibility (exec passes no extra fds yet)."),
+        .init(flag: "ignore-paused", help: "Accepted for runc compatibility."),
+    ], positionals: [containerID, .init("COMMAND", "command", .rest)])
+
+    let id: String
+    let command: [String]
+    let consoleSocket: String?
+    let cwd: String?
+    let env: [String]
+    let tty: Bool
+    let user: String?
+    let additionalGids: [UInt32]
+    let process: String?
+    let detach: Bool
+    let pidFile: String?
+    let noNewPrivs: Bool
+    let cap: [String]
+
+    init(_ a: ParsedArguments) throws {
+        id = a.positionals[0]
+        command = a.rest
+        consoleSocket = a.value("console-socket")
+        cwd = a.value("cwd")
+        env = a.values("env")
+        tty = a.flag("tty")
+        user = a.value("user")
+        additionalGids = try a.numbers("additional-gids")
+        process = a.value("process")
+        detach = a.flag("detach")
+        pidFile = a.value("pid-file")
+        noNewPrivs = a.flag("no-new-privs")
+        cap = a.values("cap")
+        _ = try a.number("preserve-fds", as: Int32.self)  // checked as runc does, not used
+    }
 
     func run() throws {
         let runtime = RuntimeGlobals.current.makeRuntime()
@@ -37,7 +69,7 @@ struct RuntimeExec: ParsableCommand {
                 throw BerthError.invalidArgument("\(process): \(SpecLoader.describe(e))")
             }
         } else {
-            guard !command.isEmpty else { throw ValidationError("exec needs a command or --process") }
+            guard !command.isEmpty else { throw ArgumentError("exec needs a command or --process") }
             proc = state.config.process ?? RuntimeSpec.Process()
             proc.args = command
             proc.terminal = tty
@@ -46,7 +78,7 @@ struct RuntimeExec: ParsableCommand {
             if let user {
                 let parts = user.split(separator: ":")
                 guard let uid = UInt32(parts[0]), parts.count < 2 || UInt32(parts[1]) != nil else {
-                    throw ValidationError("--user \(user.debugDescription): want UID[:GID]")
+                    throw ArgumentError("--user \(user.debugDescription): want UID[:GID]")
                 }
                 proc.user = .init(uid: uid, gid: parts.count > 1 ? UInt32(parts[1])! : 0)
             }
@@ -67,6 +99,6 @@ struct RuntimeExec: ParsableCommand {
         options.pidFile = pidFile
         options.consoleSocket = consoleSocket
         let status = try runtime.exec(id: id, options)
-        if status != 0 { throw ExitCode(status) }
+        if status != 0 { exit(status) }
     }
 }

@@ -1,4 +1,3 @@
-import ArgumentParser
 import BerthOCI
 import BerthRuntime
 import BerthSystem
@@ -8,16 +7,24 @@ import Glibc
 #endif
 
 /// `ps`: the processes of a container (json: their pids, as runc).
-struct RuntimePs: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ps", abstract: "List the processes in a container.")
-    @Option(name: [.short, .long], help: "table or json") var format = "table"
-    @Argument var id: String
-    @Argument(parsing: .captureForPassthrough) var psArgs: [String] = []
+struct RuntimePs: RuntimeVerb {
+    static let spec = CommandSpec("berth runtime ps", abstract: "List the processes in a container.", options: [
+        .init("format", short: "f", value: "FORMAT", default: "table", help: "table or json."),
+    ], positionals: [containerID, .init("PS_ARGS", "ps arguments", .rest)])
+
+    let id: String
+    let format: String
+
+    /// ps's own arguments (the rest) are accepted as runc's, and not used: the table is berth's own.
+    init(_ a: ParsedArguments) {
+        id = a.positionals[0]
+        format = a.string("format")
+    }
 
     func run() throws {
         let pids = try RuntimeGlobals.current.makeRuntime().processes(id: id)
         if format == "json" { try printJSON(pids); return }
-        guard format == "table" else { throw ValidationError("--format: want table or json, not \(format.debugDescription)") }
+        guard format == "table" else { throw ArgumentError("--format: want table or json, not \(format.debugDescription)") }
         print("PID    CMD")
         for pid in pids {
             let cmd = (try? String(decoding: Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")), as: UTF8.self))?
@@ -27,23 +34,32 @@ struct RuntimePs: ParsableCommand {
     }
 }
 
-struct RuntimePause: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "pause", abstract: "Freeze every process in a container.")
-    @Argument var id: String
+struct RuntimePause: RuntimeVerb {
+    static let spec = CommandSpec("berth runtime pause", abstract: "Freeze every process in a container.", positionals: [containerID])
+    let id: String
+    init(_ a: ParsedArguments) { id = a.positionals[0] }
     func run() throws { try RuntimeGlobals.current.makeRuntime().pause(id: id) }
 }
 
-struct RuntimeResume: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Thaw a paused container.")
-    @Argument var id: String
+struct RuntimeResume: RuntimeVerb {
+    static let spec = CommandSpec("berth runtime resume", abstract: "Thaw a paused container.", positionals: [containerID])
+    let id: String
+    init(_ a: ParsedArguments) { id = a.positionals[0] }
     func run() throws { try RuntimeGlobals.current.makeRuntime().resume(id: id) }
 }
 
 /// `list`: runc list.
-struct RuntimeList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the containers in --root.")
-    @Option(name: [.short, .long]) var format = "table"
-    @Flag(name: [.short, .long]) var quiet = false
+struct RuntimeList: RuntimeVerb {
+    static let spec = CommandSpec("berth runtime list", abstract: "List the containers in --root.", options: [
+        .init("format", short: "f", value: "FORMAT", default: "table", help: "table or json."),
+        .init(flag: "quiet", short: "q", help: "Print only the container ids."),
+    ])
+    let format: String
+    let quiet: Bool
+    init(_ a: ParsedArguments) {
+        format = a.string("format")
+        quiet = a.flag("quiet")
+    }
     func run() throws {
         let all = RuntimeGlobals.current.makeRuntime().list()
         if quiet { all.forEach { print($0.id) }; return }
@@ -56,10 +72,17 @@ struct RuntimeList: ParsableCommand {
 }
 
 /// `spec`: writes runc's default config.json into the bundle.
-struct RuntimeSpec_: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "spec", abstract: "Write a default config.json (as runc spec).")
-    @Option(name: [.short, .long]) var bundle = "."
-    @Flag(help: "Accepted for runc compatibility; not supported yet.") var rootless = false
+struct RuntimeSpec_: RuntimeVerb {
+    static let spec = CommandSpec("berth runtime spec", abstract: "Write a default config.json (as runc spec).", options: [
+        .init("bundle", short: "b", value: "DIR", default: ".", help: "The bundle directory to write config.json into."),
+        .init(flag: "rootless", help: "Accepted for runc compatibility; not supported yet."),
+    ])
+    let bundle: String
+    let rootless: Bool
+    init(_ a: ParsedArguments) {
+        bundle = a.string("bundle")
+        rootless = a.flag("rootless")
+    }
 
     func run() throws {
         if rootless { throw BerthError.invalidArgument("spec --rootless: rootless containers are not supported yet") }

@@ -1,15 +1,10 @@
-import ArgumentParser
 import BerthOCI
 import BerthRuntime
 import BerthSystem
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
 #endif
 #if canImport(Glibc)
 import Glibc
@@ -17,20 +12,48 @@ import Glibc
 
 /// `update`: runc update — new cgroup limits for a container, from a
 /// `linux.resources` JSON (`-r FILE`, `-r -` for stdin) and/or runc's flags.
-struct RuntimeUpdate: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "update", abstract: "Update a container's cgroup limits.")
-    @Option(name: [.short, .long], help: "A JSON file of linux.resources (- for stdin).") var resources: String?
-    @Option(help: "Memory limit in bytes.") var memory: Int64?
-    @Option(help: "Memory plus swap limit in bytes (-1: unlimited).") var memorySwap: Int64?
-    @Option(help: "Memory soft limit in bytes.") var memoryReservation: Int64?
-    @Option(help: "CPU shares (relative weight).") var cpuShares: UInt64?
-    @Option(help: "CPU CFS quota in microseconds.") var cpuQuota: Int64?
-    @Option(help: "CPU CFS period in microseconds.") var cpuPeriod: UInt64?
-    @Option(help: "CPUs the container may run on (0-3, 0,1).") var cpusetCpus: String?
-    @Option(help: "Memory nodes the container may use.") var cpusetMems: String?
-    @Option(help: "Maximum number of pids (-1: unlimited).") var pidsLimit: Int64?
-    @Option(help: "Block IO weight (10-1000).") var blkioWeight: UInt16?
-    @Argument(help: "The container id.") var id: String
+struct RuntimeUpdate: RuntimeVerb {
+    static let spec = CommandSpec("berth runtime update", abstract: "Update a container's cgroup limits.", options: [
+        .init("resources", short: "r", value: "FILE", help: "A JSON file of linux.resources (- for stdin)."),
+        .init("memory", value: "BYTES", help: "Memory limit in bytes."),
+        .init("memory-swap", value: "BYTES", help: "Memory plus swap limit in bytes (-1: unlimited)."),
+        .init("memory-reservation", value: "BYTES", help: "Memory soft limit in bytes."),
+        .init("cpu-shares", value: "N", help: "CPU shares (relative weight)."),
+        .init("cpu-quota", value: "MICROSECONDS", help: "CPU CFS quota in microseconds."),
+        .init("cpu-period", value: "MICROSECONDS", help: "CPU CFS period in microseconds."),
+        .init("cpuset-cpus", value: "CPUS", help: "CPUs the container may run on (0-3, 0,1)."),
+        .init("cpuset-mems", value: "NODES", help: "Memory nodes the container may use."),
+        .init("pids-limit", value: "N", help: "Maximum number of pids (-1: unlimited)."),
+        .init("blkio-weight", value: "N", help: "Block IO weight (10-1000)."),
+    ], positionals: [containerID])
+
+    let id: String
+    let resources: String?
+    let memory: Int64?
+    let memorySwap: Int64?
+    let memoryReservation: Int64?
+    let cpuShares: UInt64?
+    let cpuQuota: Int64?
+    let cpuPeriod: UInt64?
+    let cpusetCpus: String?
+    let cpusetMems: String?
+    let pidsLimit: Int64?
+    let blkioWeight: UInt16?
+
+    init(_ a: ParsedArguments) throws {
+        id = a.positionals[0]
+        resources = a.value("resources")
+        memory = try a.number("memory")
+        memorySwap = try a.number("memory-swap")
+        memoryReservation = try a.number("memory-reservation")
+        cpuShares = try a.number("cpu-shares")
+        cpuQuota = try a.number("cpu-quota")
+        cpuPeriod = try a.number("cpu-period")
+        cpusetCpus = a.value("cpuset-cpus")
+        cpusetMems = a.value("cpuset-mems")
+        pidsLimit = try a.number("pids-limit")
+        blkioWeight = try a.number("blkio-weight")
+    }
 
     func run() throws {
         var r = RuntimeSpec.Resources()
