@@ -19,8 +19,11 @@ extension Runtime {
         let signals = try SignalFD(Self.forwarded + [SIGCHLD])
         if !detach { berth_set_child_subreaper() }
         let created = try create(id: id, options, ownConsole: !detach)
+        // One container, its state and cgroup in memory: start and delete
+        // need not read them back.
+        func deleteIt() { try? delete(created.state, force: true, cgroup: created.cgroup) }
         do {
-            try start(id: id)
+            try start(created.state)
         } catch {
             // The init may have reported why it died before start.
             let report = LineReader(fd: created.sync)
@@ -33,7 +36,7 @@ extension Runtime {
                                                 ops: plan?.ops ?? [], argv: created.state.config.process?.args ?? [])
             }
             close(created.sync)
-            try? delete(id: id, force: true)
+            deleteIt()
             throw reason
         }
         if detach {
@@ -47,10 +50,10 @@ extension Runtime {
                               plan: created.state.config.process?.args ?? [])
         } catch {
             // The program's exec failed after start: nothing of the container stays.
-            try? delete(id: id, force: true)
+            deleteIt()
             throw error
         }
-        try? delete(id: id, force: true)
+        deleteIt()
         return status
     }
 

@@ -48,6 +48,8 @@ public final class Runtime {
         public var state: ContainerState
         public var sync: Int32
         public var console: Int32 = -1
+        /// The cgroup `create` made (`run` removes it without reading the host's layout again).
+        public var cgroup: Cgroup?
     }
 
     /// `create`: the container's namespaces, cgroup, rootfs and mounts, the
@@ -109,10 +111,12 @@ public final class Runtime {
                 if let adj = spec.process?.oomScoreAdj { try Self.writeOOMScoreAdj(pid: pid, adj) }
             },
             sync: { pid, _ in
+                // Only a plan with hooks has this sync point (InitPlan.create).
+                let h = spec.hooks
                 state.pid = pid
                 let json = try Self.stateJSON(state, status: .created)
-                try Hooks.run(spec.hooks?.prestart, name: "prestart", state: json)
-                try Hooks.run(spec.hooks?.createRuntime, name: "createRuntime", state: json)
+                try Hooks.run(h?.prestart, name: "prestart", state: json)
+                try Hooks.run(h?.createRuntime, name: "createRuntime", state: json)
                 return Array(json.utf8)
             }))
         state.pid = started.pid
@@ -127,7 +131,7 @@ public final class Runtime {
             close(started.sync)
             throw error
         }
-        var created = Created(state: state, sync: started.sync)
+        var created = Created(state: state, sync: started.sync, cgroup: cgroup)
         if ownConsoleEnd >= 0 {
             created.console = berth_recv_fd(ownConsoleEnd)
             close(ownConsoleEnd)
@@ -140,8 +144,11 @@ public final class Runtime {
     /// `start`: lets the created init exec its process (opens the exec fifo
     /// for reading, which releases the init's open for writing), then runs
     /// the poststart hooks.
-    public func start(id: String) throws {
-        let state = try states.load(id)
+    public func start(id: String) throws { try start(try states.load(id)) }
+
+    /// `start` of a state already in memory (`run` has it from `create`).
+    func start(_ state: ContainerState) throws {
+        let id = state.id
         let status = states.status(state)
         guard status == .created else {
             throw BerthError.conflict("cannot start container \(id) in state \(status.rawValue): it must be created")
@@ -168,8 +175,10 @@ public final class Runtime {
         close(fd)
         unlink(fifo)
         guard n == 1 else { throw BerthError.conflict("container \(id) exited before it was started") }
-        let json = try Self.stateJSON(state, status: .running)
-        for warning in Hooks.runWarning(state.config.hooks?.poststart, name: "poststart", state: json) { warn(warning) }
+        if let hooks = state.config.hooks?.poststart, !hooks.isEmpty {
+            let json = try Self.stateJSON(state, status: .running)
+            for warning in Hooks.runWarning(hooks, name: "poststart", state: json) { warn(warning) }
+        }
     }
 
     /// The OCI state of `id`.
@@ -206,13 +215,18 @@ public final class Runtime {
         do { state = try states.load(id) } catch let e as BerthError where e.code == .notFound && force {
             return
         }
+        try delete(state, force: force, cgroup: try? Cgroup.load(paths: state.cgroupPaths))
+    }
+
+    /// `delete` of a state (and cgroup) already in memory (`run`'s own container).
+    func delete(_ state: ContainerState, force: Bool, cgroup cg: Cgroup?) throws {
+        let id = state.id
         let status = states.status(state)
         if status == .running || status == .paused {
             guard force else {
                 throw BerthError.conflict("cannot delete container \(id) that is not stopped: \(status.rawValue)")
             }
         }
-        let cg = try? Cgroup.load(paths: state.cgroupPaths)
         if status != .stopped {
             if status == .paused { try? cg?.thaw() }
             if let cg { try? cg.killAll(signal: SIGKILL) } else { Glibc.kill(state.pid, SIGKILL) }
@@ -228,8 +242,10 @@ public final class Runtime {
             try cg.destroy()
         }
         states.remove(id)
-        let json = (try? Self.stateJSON(state, status: .stopped)) ?? "{}"
-        for warning in Hooks.runWarning(state.config.hooks?.poststop, name: "poststop", state: json) { warn(warning) }
+        if let hooks = state.config.hooks?.poststop, !hooks.isEmpty {
+            let json = (try? Self.stateJSON(state, status: .stopped)) ?? "{}"
+            for warning in Hooks.runWarning(hooks, name: "poststop", state: json) { warn(warning) }
+        }
     }
 
     public func pause(id: String) throws {

@@ -19,7 +19,10 @@ final class InitPlanTests: XCTestCase {
         XCTAssertEqual(Array(kinds.prefix(3)), [.propagation, .mount, .openRoot])
         XCTAssertEqual(p.ops[0].flags, MountFlag.slave | MountFlag.rec)
         let pivot = kinds.firstIndex(of: .pivotRoot)!
-        XCTAssertLessThan(kinds.firstIndex(of: .sync)!, pivot)
+        XCTAssertFalse(kinds.contains(.sync), "no hooks: nothing to wait for")
+        let hooked = try plan { $0.hooks = .init(); $0.hooks?.prestart = [.init(path: "/bin/true")] }.ops.map(\.kind)
+        XCTAssertEqual(hooked.filter { $0 == .sync }.count, 1)
+        XCTAssertLessThan(hooked.firstIndex(of: .sync)!, hooked.firstIndex(of: .pivotRoot)!)
         XCTAssertLessThan(kinds.lastIndex(of: .mknod)!, pivot)
         XCTAssertLessThan(pivot, kinds.lastIndex(of: .remountBind)!, "the root is made read-only after pivot_root")
         XCTAssertLessThan(pivot, kinds.firstIndex(of: .mask)!)

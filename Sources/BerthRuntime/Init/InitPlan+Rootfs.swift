@@ -29,14 +29,20 @@ extension InitPlan {
         if plan.newCgroupNamespace {
             plan.ops.append(InitOp(.unshare, "unshare the cgroup namespace", n: Int(NamespaceKind.flags["cgroup"]!)))
         }
+        // The parent runs prestart and createRuntime hooks at the sync point
+        // and sends the state the in-container hooks read; without hooks
+        // there is nothing to wait for.
+        let h = spec.hooks
+        let hooked = [h?.prestart, h?.createRuntime, h?.createContainer, h?.startContainer].contains { !($0 ?? []).isEmpty }
+        let sync = InitOp(.sync, "run the prestart and createRuntime hooks", n: Int(SyncPoint.createRuntime.rawValue))
         if plan.creates("mount") {
             try plan.planRootfs(spec, rootfs: rootfs, bundle: bundle, host: host, terminal: process.terminal ?? false)
-            plan.ops.append(InitOp(.sync, "run the prestart and createRuntime hooks", n: Int(SyncPoint.createRuntime.rawValue)))
+            if hooked { plan.ops.append(sync) }
             plan.planHooks(spec.hooks?.createContainer, name: "createContainer")
             plan.ops.append(InitOp(.pivotRoot, noPivot || host.rootfsOnRamfs ? "move the rootfs onto / and chroot" : "pivot_root into \(rootfs)",
                                    n: noPivot || host.rootfsOnRamfs ? 1 : 0))
         } else {
-            plan.ops.append(InitOp(.sync, "run the prestart and createRuntime hooks", n: Int(SyncPoint.createRuntime.rawValue)))
+            if hooked { plan.ops.append(sync) }
             plan.planHooks(spec.hooks?.createContainer, name: "createContainer")
         }
         if process.terminal == true {
