@@ -232,7 +232,7 @@ public final class Runtime {
             if let cg { try? cg.killAll(signal: SIGKILL) } else { Glibc.kill(state.pid, SIGKILL) }
             waitGone(state)
         }
-        if let cg {
+        if let cg, !cg.removeIfEmpty() {
             // The processes may take a moment to leave the cgroup after SIGKILL.
             for _ in 0..<200 {
                 if (try? cg.processes())?.isEmpty ?? true { break }

@@ -150,6 +150,17 @@ public final class Cgroup {
         for sub in files.subdirectories(dir) { try collect(sub, into: &pids) }
     }
 
+    /// Removes the cgroup's directories if nothing is left in them, without
+    /// reading their process lists first: rmdir itself refuses a cgroup that
+    /// still has processes (EBUSY) or nested cgroups (ENOTEMPTY). Returns
+    /// false at the first refusal; `destroy` then does the rest.
+    public func removeIfEmpty() -> Bool {
+        for dir in uniqueDirectories.sorted(by: { $0.count > $1.count }) where rmdir(dir) != 0 && errno != ENOENT {
+            return false
+        }
+        return true
+    }
+
     /// Removes the cgroup's directories (and cgroups nested in them). Fails
     /// with `conflict` naming the pids when processes remain: kill them and
     /// wait for them first.
