@@ -705,15 +705,42 @@ static void close_inherited(const struct berth_spawn *s) {
     }
 }
 
-pid_t berth_spawn_child(const struct berth_spawn *s) {
+/* The dmz's argv slots for the child, allocated before the fork/clone. */
+static int prepare_dmz_argv(const struct berth_spawn *s) {
     dmz_argv = NULL;
-    if (s->use_dmz) {
-        size_t n = 0;
-        while (s->argv[n]) n++;
-        dmz_argv = calloc(n + 3, sizeof *dmz_argv);
-        if (!dmz_argv) return -1;
-        for (size_t i = 0; i < n; i++) dmz_argv[i + 2] = s->argv[i];
+    if (!s->use_dmz) return 0;
+    size_t n = 0;
+    while (s->argv[n]) n++;
+    dmz_argv = calloc(n + 3, sizeof *dmz_argv);
+    if (!dmz_argv) return -1;
+    for (size_t i = 0; i < n; i++) dmz_argv[i + 2] = s->argv[i];
+    return 0;
+}
+
+/* Clones the child with the plan's namespaces (`extra`: CLONE_PARENT from
+ * the intermediate). Into `cgroup_fd` when given: cloned into its cgroup,
+ * the child needs no migration (and no RCU grace period for the threadgroup
+ * lock); kernels before 5.7 lack clone3 or CLONE_INTO_CGROUP, and the parent
+ * moves the child then (*placed = 0). In the child, closes cgroup_fd. */
+static pid_t clone_child(const struct berth_spawn *s, long extra, int *placed) {
+    *placed = 0;
+    pid_t pid = -1;
+    if (s->cgroup_fd >= 0) {
+        /* clone3 takes no exit signal with CLONE_PARENT: the child gets the caller's, SIGCHLD. */
+        struct berth_clone_args args = { .flags = (uint64_t)(unsigned)s->clone_flags | (uint64_t)extra | BERTH_CLONE_INTO_CGROUP,
+                                         .exit_signal = (extra & CLONE_PARENT) ? 0 : SIGCHLD,
+                                         .cgroup = (uint64_t)s->cgroup_fd };
+        pid = (pid_t)syscall(BERTH_SYS_clone3, &args, sizeof args);
+        if (pid >= 0) *placed = 1;
+        else if (errno != ENOSYS && errno != E2BIG && errno != EINVAL) return -1;
     }
+    if (pid < 0) pid = (pid_t)syscall(SYS_clone, (long)s->clone_flags | extra | SIGCHLD, 0, 0, 0, 0);
+    if (pid == 0 && s->cgroup_fd >= 0) close(s->cgroup_fd);
+    return pid;
+}
+
+pid_t berth_spawn_child(const struct berth_spawn *s) {
+    if (prepare_dmz_argv(s) < 0) return -1;
     pid_t mid = fork();
     if (mid != 0) {
         free(dmz_argv);
@@ -728,34 +755,30 @@ pid_t berth_spawn_child(const struct berth_spawn *s) {
         }
     }
     close_inherited(s);
-    long flags = (long)s->clone_flags | CLONE_PARENT | SIGCHLD;
-    int placed = 0;
-    pid_t pid = -1;
-    if (s->cgroup_fd >= 0) {
-        /* Cloned into its cgroup, the child needs no migration (and no RCU
-         * grace period for the threadgroup lock). Kernels before 5.7 lack
-         * clone3 or CLONE_INTO_CGROUP: the parent moves the child then. */
-        /* clone3 takes no exit signal with CLONE_PARENT: the child gets ours, SIGCHLD. */
-        struct berth_clone_args args = { .flags = (uint64_t)(unsigned)s->clone_flags | CLONE_PARENT | BERTH_CLONE_INTO_CGROUP,
-                                         .cgroup = (uint64_t)s->cgroup_fd };
-        pid = (pid_t)syscall(BERTH_SYS_clone3, &args, sizeof args);
-        if (pid >= 0) placed = 1;
-        else if (errno != ENOSYS && errno != E2BIG && errno != EINVAL) {
-            report(s->sync_fd, 'C', 0, errno, "");
-            _exit(1);
-        }
-    }
-    if (pid < 0) pid = (pid_t)syscall(SYS_clone, flags, 0, 0, 0, 0);
+    int placed;
+    pid_t pid = clone_child(s, CLONE_PARENT, &placed);
     if (pid < 0) {
         report(s->sync_fd, 'C', 0, errno, "");
         _exit(1);
     }
-    if (pid == 0) {
-        if (s->cgroup_fd >= 0) close(s->cgroup_fd);
-        child_main(s);
-    }
+    if (pid == 0) child_main(s);
     report(s->sync_fd, 'P', pid, placed, "");
     _exit(0);
+}
+
+pid_t berth_spawn_direct(const struct berth_spawn *s, int *in_cgroup) {
+    if (s->njoin > 0) { errno = EINVAL; return -1; }
+    if (prepare_dmz_argv(s) < 0) return -1;
+    pid_t pid = clone_child(s, 0, in_cgroup);
+    if (pid == 0) {
+        close_inherited(s);
+        child_main(s);
+    }
+    int e = errno;
+    free(dmz_argv);
+    dmz_argv = NULL;
+    errno = e;
+    return pid;
 }
 
 int berth_send_fd(int sock, int fd) {

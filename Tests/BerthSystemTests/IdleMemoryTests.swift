@@ -60,3 +60,14 @@ final class IdleMemoryTests: XCTestCase {
         XCTAssertEqual(try ProcFile.read("/proc/self/comm").isEmpty, false)
     }
 }
+
+final class RFC3339Tests: XCTestCase {
+    func testFormatsUTCWithNanoseconds() {
+        XCTAssertEqual(RFC3339.format(seconds: 0, nanoseconds: 0), "1970-01-01T00:00:00.000000000Z")
+        XCTAssertEqual(RFC3339.format(seconds: 1_714_557_600, nanoseconds: 123_456_789), "2024-05-01T10:00:00.123456789Z")
+        XCTAssertEqual(RFC3339.format(seconds: 951_782_400, nanoseconds: 5), "2000-02-29T00:00:00.000000005Z")
+        let now = RFC3339.now()
+        XCTAssertEqual(now.count, 30, now)
+        XCTAssertTrue(now.hasSuffix("Z") && now.dropFirst(10).hasPrefix("T"), now)
+    }
+}

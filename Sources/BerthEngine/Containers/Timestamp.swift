@@ -3,20 +3,18 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import BerthSystem
 
 /// RFC 3339 times as docker writes them (nanoseconds, "Z"), without
-/// DateFormatter (no ICU in berth): `Date.ISO8601FormatStyle` for whole
-/// seconds and the fraction by hand.
+/// DateFormatter (no ICU in berth): BerthSystem's `RFC3339` writes them,
+/// `Date.ISO8601FormatStyle` parses the whole seconds.
 enum Timestamp {
     /// Now, with nanoseconds: "2024-05-01T10:00:00.123456789Z".
     static func now() -> String { format(Date()) }
 
     static func format(_ date: Date) -> String {
         let seconds = date.timeIntervalSince1970.rounded(.down)
-        let whole = Date(timeIntervalSince1970: seconds).formatted(Date.ISO8601FormatStyle())
-        var nanos = String(Int((date.timeIntervalSince1970 - seconds) * 1e9))
-        nanos = String(repeating: "0", count: max(0, 9 - nanos.count)) + nanos
-        return String(whole.dropLast()) + "." + nanos + "Z"
+        return RFC3339.format(seconds: Int(seconds), nanoseconds: Int((date.timeIntervalSince1970 - seconds) * 1e9))
     }
 
     /// Parses "…T…(.fraction)?(Z|±hh:mm)".

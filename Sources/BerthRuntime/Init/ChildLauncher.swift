@@ -102,6 +102,10 @@ public struct ChildLauncher {
         let parentEnd = pair[0]
         var cops = ops.map { arena.op($0) }
         let argv = arena.strings(plan.argv), envp = arena.strings(plan.envp)
+        // Nothing to join before the clone: no intermediate, the child is
+        // cloned from here (one fork less).
+        let direct = joinFds.isEmpty
+        var directInCgroup: Int32 = 0
         let mid: pid_t = cops.withUnsafeBufferPointer { opsBuf in
             joinFds.withUnsafeBufferPointer { jf in
                 joinTypes.withUnsafeBufferPointer { jt in
@@ -110,24 +114,28 @@ public struct ChildLauncher {
                                             nops: Int32(opsBuf.count), argv: argv, envp: envp, wait_go: 1, preserve_fds: preserveFds,
                                             init_mode: plan.initProcess ? 1 : 0, use_dmz: ExeSeal.hasDmz ? 1 : 0,
                                             cgroup_fd: cgroupFD)
-                    return berth_spawn_child(&spawn)
+                    return direct ? berth_spawn_direct(&spawn, &directInCgroup) : berth_spawn_child(&spawn)
                 }
             }
         }
         _ = cops.count
         close(pair[1])
         if mid < 0 {
+            let e = errno
             close(parentEnd)
-            throw BerthError(SystemError("fork", errno: errno), while: "starting the container's init")
+            if direct { throw BerthError(SystemError("clone", errno: e), while: "create the container's namespaces") }
+            throw BerthError(SystemError("fork", errno: e), while: "starting the container's init")
         }
         let reader = LineReader(fd: parentEnd)
-        var pid: Int32 = -1
+        var pid: Int32 = direct ? mid : -1
         do {
-            let first = try reader.line()
-            var status: Int32 = 0
-            while waitpid(mid, &status, 0) < 0 && errno == EINTR {}
-            let (child, inCgroup) = try intermediateResult(first)
-            pid = child
+            var inCgroup = directInCgroup == 1
+            if !direct {
+                let first = try reader.line()
+                var status: Int32 = 0
+                while waitpid(mid, &status, 0) < 0 && errno == EINTR {}
+                (pid, inCgroup) = try intermediateResult(first)
+            }
             if let cgroup {
                 if inCgroup, let dir = cloneInto { entered.insert(dir) }
                 try cgroup.add(pid: pid, except: entered)

@@ -144,9 +144,7 @@ enum ProcStat {
 }
 
 /// RFC 3339 with nanoseconds, as runc writes "created".
-func rfc3339Now() -> String {
-    Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
-}
+func rfc3339Now() -> String { RFC3339.now() }
 
 func readFile(_ path: String) throws -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)

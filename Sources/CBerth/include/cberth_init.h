@@ -112,6 +112,11 @@ struct berth_spawn {
  * intermediate's pid (reap it), or -1 with errno. The child never returns. */
 pid_t berth_spawn_child(const struct berth_spawn *spawn);
 
+/* Without namespaces to join first (njoin 0) no intermediate is needed: the
+ * caller clones the child itself and gets its pid (-1 with errno); no "P"
+ * line is written. *in_cgroup says whether it was cloned into cgroup_fd. */
+pid_t berth_spawn_direct(const struct berth_spawn *spawn, int *in_cgroup);
+
 /* Receives one fd over a Unix socket (SCM_RIGHTS); -1 with errno. */
 int berth_recv_fd(int sock);
 /* Sends fd over a Unix socket (SCM_RIGHTS); -1 with errno. */

@@ -115,7 +115,7 @@ struct RuntimeGlobals {
     func logLine(_ level: String, _ message: String, toStderr: Bool = true) {
         if toStderr && level != "error" { FileHandleStderr.write("berth runtime: \(level): \(message)\n") }
         guard let log else { return }
-        let time = Date().formatted(.iso8601)
+        let time = RFC3339.now()
         let line: String
         if logFormat == "json" {
             let escaped = String(decoding: (try? JSONEncoder().encode(message)) ?? Data("\"\"".utf8), as: UTF8.self)
