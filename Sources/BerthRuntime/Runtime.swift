@@ -59,7 +59,7 @@ public final class Runtime {
     public func create(id: String, _ options: CreateOptions, ownConsole: Bool = false) throws -> Created {
         try StateDirectory.validate(id: id)
         let bundle = try absolute(options.bundle)
-        let spec = try SpecLoader.load(bundle: bundle)
+        let (spec, configBytes) = try SpecLoader.loadWithBytes(bundle: bundle)
         let rootfs = try SpecLoader.rootfs(spec, bundle: bundle)
         beforeCreate(spec)
         try states.reserve(id)
@@ -122,7 +122,7 @@ public final class Runtime {
         state.pid = started.pid
         state.pidStartTime = ProcStat.startTime(of: started.pid) ?? 0
         do {
-            try states.save(state)
+            try states.save(state, config: configBytes)
             if let pidFile = options.pidFile { try writeAtomically(try absolute(pidFile), Array("\(started.pid)".utf8), mode: 0o644) }
         } catch {
             Glibc.kill(started.pid, SIGKILL)

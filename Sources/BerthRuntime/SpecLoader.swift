@@ -11,14 +11,17 @@ import FoundationEssentials
 /// Reads and checks a bundle's config.json, with errors that name the file,
 /// the field and what was wrong.
 public enum SpecLoader {
-    public static func load(bundle: String) throws -> RuntimeSpec {
+    public static func load(bundle: String) throws -> RuntimeSpec { try loadWithBytes(bundle: bundle).spec }
+
+    /// The spec and the bytes of config.json it was decoded from.
+    static func loadWithBytes(bundle: String) throws -> (spec: RuntimeSpec, bytes: [UInt8]) {
         let path = bundle + "/config.json"
         let bytes: [UInt8]
         do { bytes = try readFile(path) } catch let e as SystemError {
             if e.errno == ENOENT { throw BerthError.notFound("\(path): no config.json in the bundle (make one with `berth runtime spec`)") }
             throw BerthError(e, while: "reading \(path)")
         }
-        return try decode(bytes, file: path)
+        return (try decode(bytes, file: path), bytes)
     }
 
     public static func decode(_ bytes: [UInt8], file: String) throws -> RuntimeSpec {

@@ -18,26 +18,35 @@ import CBerth
 /// writable one, is left as it is.
 public enum IdleMemory {
     private static let lock = Lock()
-    nonisolated(unsafe) private static var activity = 0
+    nonisolated(unsafe) private static var lastActive = monotonicSeconds()
 
-    /// Marks the process busy (an API request began): the next idle period
-    /// starts from here.
+    /// Marks the process busy (an API request began): the idle time counts
+    /// from here.
     public static func noteActivity() {
-        lock.withLock { activity &+= 1 }
+        let now = monotonicSeconds()
+        lock.withLock { lastActive = now }
     }
 
-    /// Starts a thread that calls `trim()` once after every `idleSeconds`
-    /// without `noteActivity()`.
-    public static func startTrimmer(idleSeconds: UInt32 = 10) {
+    /// Starts a thread that calls `trim()` once `idleSeconds` have passed
+    /// without `noteActivity()`, and again after each later busy spell.
+    public static func startTrimmer(idleSeconds: Int = 10) {
         BlockingThread.start(stackSize: 256 << 10) {
-            var seen = -1, trimmed = false
+            var trimmedAfter = -1
             while true {
-                sleep(idleSeconds)
-                let now = lock.withLock { activity }
-                if now != seen { seen = now; trimmed = false; continue }
-                if !trimmed { _ = trim(); trimmed = true }
+                sleep(1)
+                let last = lock.withLock { lastActive }
+                if monotonicSeconds() - last >= idleSeconds && trimmedAfter != last {
+                    _ = trim()
+                    trimmedAfter = last
+                }
             }
         }
+    }
+
+    private static func monotonicSeconds() -> Int {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int(ts.tv_sec)
     }
 
     /// Returns free heap memory and unmaps the clean read-only file pages of

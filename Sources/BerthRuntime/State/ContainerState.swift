@@ -86,11 +86,32 @@ public struct StateDirectory: Sendable {
         }
     }
 
-    func save(_ state: ContainerState) throws {
+    /// Writes state.json. `config`: the bytes of the config.json that
+    /// `state.config` was decoded from, written as they are (encoding the
+    /// whole spec again costs more than the rest of the state).
+    func save(_ state: ContainerState, config: [UInt8]? = nil) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let bytes = try Array(encoder.encode(state))
+        var bytes: [UInt8]
+        if var raw = config?[...] {
+            if raw.starts(with: [0xEF, 0xBB, 0xBF]) { raw = raw.dropFirst(3) }  // a BOM only opens a document
+            bytes = Array(try encoder.encode(Fields(state)))
+            bytes.removeLast()  // the closing brace
+            bytes += Array(",\"config\":".utf8) + raw + [UInt8(ascii: "}")]
+        } else {
+            bytes = try Array(encoder.encode(state))
+        }
         try writeAtomically(stateFile(state.id), bytes, mode: 0o600)
+    }
+
+    /// ContainerState but its config.
+    private struct Fields: Encodable {
+        var id: String, pid: Int32, pidStartTime: UInt64, bundle: String, rootfs: String, created: String
+        var cgroupPaths: [String: String], owner: String
+        init(_ s: ContainerState) {
+            id = s.id; pid = s.pid; pidStartTime = s.pidStartTime; bundle = s.bundle; rootfs = s.rootfs
+            created = s.created; cgroupPaths = s.cgroupPaths; owner = s.owner
+        }
     }
 
     func remove(_ id: String) {
