@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CBerth
 
 /// RFC 3339 times in UTC with nanoseconds ("2024-05-01T10:00:00.123456789Z"),
 /// as docker and runc write them: gmtime_r and a few digits, not
