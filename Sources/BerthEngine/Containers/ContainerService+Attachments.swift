@@ -51,6 +51,8 @@ extension ContainerService {
         var etcFiles: [(destination: String, source: String)]
         var namespacePath: String?
         var mounts: [RuntimeSpec.Mount]
+        /// `NetworkService.applyFirewall()` is still to run before the container does.
+        var firewallPending = false
     }
 
     /// At start, after the rootfs is mounted: the namespace, endpoints,
@@ -78,7 +80,7 @@ extension ContainerService {
         try DurableFile.write(directory + "/resolv.conf", Array(attachment.resolvConf.utf8), durable: false)
         return Attached(etcFiles: [("/etc/hostname", directory + "/hostname"), ("/etc/hosts", directory + "/hosts"),
                                    ("/etc/resolv.conf", directory + "/resolv.conf")],
-                        namespacePath: attachment.namespacePath, mounts: mounts)
+                        namespacePath: attachment.namespacePath, mounts: mounts, firewallPending: attachment.firewallPending)
     }
 
     /// The container stopped (or failed to start): links, rules, DNS and

@@ -83,8 +83,19 @@ extension ContainerService {
         let maxFiles = Int(logConfig?.config?["max-file"] ?? "") ?? 1
         let command = runtime.createArguments(id: id, bundle: paths.bundle(id), pidFile: files.pidFile,
                                               consoleSocket: record.tty ? files.consoleSocket : nil, log: files.runtimeLog)
-        let pid = try await launcher.launch(files: files, log: log, logMaxSize: maxSize, logMaxFiles: maxFiles,
+        // Published ports reach the firewall (an nft run) while the monitor
+        // and the runtime create the container; both are done before start.
+        let pendingFirewall = attached?.firewallPending == true ? network : nil
+        async let firewall: Void = { if let pendingFirewall { try await offload { try pendingFirewall.applyFirewall() } } }()
+        let pid: Int32
+        do {
+            pid = try await launcher.launch(files: files, log: log, logMaxSize: maxSize, logMaxFiles: maxFiles,
                                             tty: record.tty, openStdin: record.config.openStdin ?? false, command: command)
+        } catch {
+            try? await firewall
+            throw error
+        }
+        try await firewall
         clock.mark("monitor+runtime create")
         // Attach clients and the exit watcher connect before `start`, so
         // they see the first byte the container writes.

@@ -120,13 +120,13 @@ extension NetworkService {
                     container.published = try ports.reserve(containerID: id, mappings: container.portMappings)
                     state.containers[id] = container
                 }
-                try firewall.reconcile(desired: rulesLocked())
+                let pending = firewall.rules != rulesLocked()
                 try state.save(statePath, durable: false)
                 let own = container.order.compactMap { container.endpoints[$0]?.address.description }
                 return Attachment(namespacePath: path,
                                   hosts: ContainerFiles.hosts(hostname: hostname, domainname: domain, ownAddresses: Array(own.prefix(1)),
                                                               extraHosts: extra + linked),
-                                  resolvConf: resolv)
+                                  resolvConf: resolv, firewallPending: pending)
             } catch {
                 teardownLocked(id)
                 try? state.save(statePath, durable: false)

@@ -39,6 +39,17 @@ public final class NetworkService: @unchecked Sendable {
         public var namespacePath: String?
         public var hosts: String
         public var resolvConf: String
+        /// The container's rules (published ports) are not in the firewall
+        /// yet: `applyFirewall()` before the container runs. `nft` takes
+        /// 10–25 ms, so the engine runs it beside the runtime's create.
+        public var firewallPending = false
+    }
+
+    /// Brings the firewall to the rules the state implies now (so of two
+    /// starts running this at once, the later one never applies an older
+    /// table).
+    public func applyFirewall() throws {
+        try lock.withLock { try firewall.reconcile(desired: rulesLocked()) }
     }
 
     let settings: Settings
