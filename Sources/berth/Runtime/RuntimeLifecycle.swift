@@ -11,12 +11,22 @@ let containerID = CommandSpec.Positional("CONTAINER_ID", "container id")
 let preserveFdsOption = CommandSpec.Option("preserve-fds", value: "N", default: "0",
                                            help: "Pass N more fds (3 to 3+N-1) to the container's process.")
 
+/// The options `create` and `run` share.
+let createOptionSpecs: [CommandSpec.Option] = [
+    .init("bundle", short: "b", value: "DIR", default: ".", help: "The bundle directory (config.json and the rootfs)."),
+    .init("console-socket", value: "PATH", help: "A Unix socket to receive the pty master on (process.terminal)."),
+    .init("pid-file", value: "PATH", help: "Write the init's pid here."),
+]
+
+/// `create`'s and `run`'s options as the runtime takes them.
+func createOptions(_ a: ParsedArguments) throws -> Runtime.CreateOptions {
+    .init(bundle: a.string("bundle"), pidFile: a.value("pid-file"), consoleSocket: a.value("console-socket"),
+          noPivot: a.flag("no-pivot"), preserveFds: try a.number("preserve-fds") ?? 0)
+}
+
 /// `create`: runc create.
 struct RuntimeCreate: RuntimeVerb {
-    static let spec = CommandSpec("berth runtime create", abstract: "Create a container (its process waits for start).", options: [
-        .init("bundle", short: "b", value: "DIR", default: ".", help: "The bundle directory (config.json and the rootfs)."),
-        .init("console-socket", value: "PATH", help: "A Unix socket to receive the pty master on (process.terminal)."),
-        .init("pid-file", value: "PATH", help: "Write the init's pid here."),
+    static let spec = CommandSpec("berth runtime create", abstract: "Create a container (its process waits for start).", options: createOptionSpecs + [
         .init(flag: "no-pivot", help: "chroot instead of pivot_root (rootfs on a ramfs)."),
         .init(flag: "no-new-keyring", help: "Accepted for runc compatibility."),
         preserveFdsOption,
@@ -27,8 +37,7 @@ struct RuntimeCreate: RuntimeVerb {
 
     init(_ a: ParsedArguments) throws {
         id = a.positionals[0]
-        options = .init(bundle: a.string("bundle"), pidFile: a.value("pid-file"), consoleSocket: a.value("console-socket"),
-                        noPivot: a.flag("no-pivot"), preserveFds: try a.number("preserve-fds") ?? 0)
+        options = try createOptions(a)
     }
 
     func run() throws {
@@ -90,10 +99,7 @@ struct RuntimeDelete: RuntimeVerb {
 
 /// `run`: runc run.
 struct RuntimeRun: RuntimeVerb {
-    static let spec = CommandSpec("berth runtime run", abstract: "Create and start a container, and wait for it unless --detach.", options: [
-        .init("bundle", short: "b", value: "DIR", default: ".", help: "The bundle directory (config.json and the rootfs)."),
-        .init("console-socket", value: "PATH", help: "A Unix socket to receive the pty master on (process.terminal)."),
-        .init("pid-file", value: "PATH", help: "Write the init's pid here."),
+    static let spec = CommandSpec("berth runtime run", abstract: "Create and start a container, and wait for it unless --detach.", options: createOptionSpecs + [
         .init(flag: "detach", short: "d", help: "Do not wait for the container."),
         .init(flag: "no-pivot", help: "chroot instead of pivot_root (rootfs on a ramfs)."),
         .init(flag: "no-new-keyring", help: "Accepted for runc compatibility."),
@@ -107,8 +113,7 @@ struct RuntimeRun: RuntimeVerb {
 
     init(_ a: ParsedArguments) throws {
         id = a.positionals[0]
-        options = .init(bundle: a.string("bundle"), pidFile: a.value("pid-file"), consoleSocket: a.value("console-socket"),
-                        noPivot: a.flag("no-pivot"), preserveFds: try a.number("preserve-fds") ?? 0)
+        options = try createOptions(a)
         detach = a.flag("detach")
     }
 
