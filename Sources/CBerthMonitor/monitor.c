@@ -93,6 +93,12 @@ static void drop_client(struct monitor *m, int i) {
     m->clients[i] = m->clients[--m->nclients];
 }
 
+static int client_index(const struct monitor *m, int fd) {
+    for (int i = 0; i < m->nclients; i++)
+        if (m->clients[i] == fd) return i;
+    return -1;
+}
+
 static void broadcast(struct monitor *m, uint8_t type, const char *data, uint32_t len) {
     uint8_t header[5] = {type, (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len};
     for (int i = m->nclients - 1; i >= 0; i--) {
@@ -420,11 +426,12 @@ static int loop(struct monitor *m) {
                 m->err_fd = -1;
             }
         }
+        /* A broadcast above may have dropped clients (and moved others to
+         * new slots): find each polled client by its fd, not its slot. */
         for (int i = n - 1; i >= 4; i--) {
-            if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) {
-                int idx = i - 4;
-                if (client_frame(m, idx) < 0) drop_client(m, idx);
-            }
+            if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            int idx = client_index(m, fds[i].fd);
+            if (idx >= 0 && client_frame(m, idx) < 0) drop_client(m, idx);
         }
     }
 }

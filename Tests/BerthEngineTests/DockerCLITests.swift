@@ -327,6 +327,37 @@ final class DockerCLITests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("detach keys"), bad.stderr)
         try daemon.docker(["rm", "-f", "keeper"])
     }
+
+    func testAnAttachOutlivesOtherClientsComingAndGoing() throws {
+        // Every resize is a short-lived connection to the container's
+        // monitor; the shell redraws at once, so the monitor writes to a
+        // client that is gone while another has input waiting. The attached
+        // client keeps both directions through each of them.
+        try daemon.docker(["run", "-d", "-it", "--name", "shell", "busybox", "sh"])
+        let py = try daemon.python("""
+        import docker, time
+        c = docker.from_env().containers.get("shell")
+        s = c.attach_socket(params={"stdin": 1, "stdout": 1, "stream": 1})._sock
+        s.settimeout(5)
+        seen = 0
+        for i in range(30):
+            c.resize(height=20 + i, width=80)
+            s.sendall(b"echo got-$((%d*2))\\r" % i)
+            want, data = b"got-%d" % (i * 2), b""
+            try:
+                while want not in data.replace(b"echo got-$((%d*2))" % i, b""):
+                    chunk = s.recv(4096)
+                    if not chunk: break
+                    data += chunk
+            except Exception as e:
+                print("LOST", i, e, data[-200:])
+                break
+            seen += 1
+        print("SEEN", seen)
+        """)
+        XCTAssertTrue(py.stdout.contains("SEEN 30"), py.stdout + py.stderr)
+        try daemon.docker(["rm", "-f", "shell"])
+    }
 }
 
 extension XCTestCase {

@@ -184,6 +184,7 @@ final class NetworkingTests: XCTestCase {
         XCTAssertNotEqual(try Self.sh("ip link show br-\(id.prefix(12))").status, 0, "network bridge left")
         XCTAssertNotEqual(try Self.sh("nft list table ip berth-\(daemon.bridge)").status, 0, "nft table left")
         XCTAssertEqual(try Self.sh("ip -o link show type veth | wc -l").stdout, before, "veths left")
+        XCTAssertEqual(daemon.mounts().filter { $0.hasPrefix(daemon.execRoot) }, [], "mounts left under the exec root")
     }
 
     func testRulesAndLinksOfContainersThatDiedDuringACrashGoAtStart() throws {

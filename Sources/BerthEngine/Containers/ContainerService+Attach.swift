@@ -45,7 +45,8 @@ extension ContainerService {
 
     /// Copies the client's bytes to the process's stdin and the process's
     /// output to the client until the monitor reports the exit, or until the
-    /// client types the detach keys (the process goes on; returns true).
+    /// client types the detach keys or goes away (the process goes on;
+    /// returns true).
     /// `beforeClose` runs before the client sees the end of the stream after
     /// an exit (a client inspects the exit code as soon as it does).
     static func pump(monitor: MonitorConnection, client: any HijackedConnection, stdin: Bool, stdout: Bool, stderr: Bool,
@@ -71,15 +72,22 @@ extension ContainerService {
         }
         defer { input.cancel() }
         for await frame in monitor.frames() {
-            switch frame {
-            case .stdout(let bytes) where stdout:
-                try? await client.write(bytes, stream: .stdout)
-            case .stderr(let bytes) where stderr:
-                try? await client.write(bytes, stream: tty ? .stdout : .stderr)
-            case .exit:
+            do {
+                switch frame {
+                case .stdout(let bytes) where stdout:
+                    try await client.write(bytes, stream: .stdout)
+                case .stderr(let bytes) where stderr:
+                    try await client.write(bytes, stream: tty ? .stdout : .stderr)
+                case .exit:
+                    monitor.shutdownBoth()
+                default:
+                    break
+                }
+            } catch {
+                // The client went away: stop following the process, which
+                // goes on as after a detach.
+                detached.set()
                 monitor.shutdownBoth()
-            default:
-                break
             }
         }
         // The output ends at the exit or because a detach shut the connection.

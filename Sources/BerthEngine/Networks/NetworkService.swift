@@ -151,6 +151,12 @@ public final class NetworkService: @unchecked Sendable {
             try? firewall.removeAll()
             try? forwarding.restore()
         }
+        // The shared bind mount that holds the namespace files (made by the
+        // first container's namespace): gone with the last of them.
+        let directory = settings.execRoot + "/netns"
+        if ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).isEmpty {
+            _ = umount2(directory, Int32(MNT_DETACH))
+        }
     }
 
     func rulesLocked() -> FirewallRules {
