@@ -321,24 +321,9 @@ public final class Runtime {
     }
 
     func connectUnix(_ path: String) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        if fd < 0 { throw SystemError("socket", errno: errno) }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
-            close(fd)
-            throw BerthError.invalidArgument("--console-socket: path \(path) is too long for a Unix socket")
+        do { return try UnixSocket.connect(path) } catch {
+            throw BerthError(error, while: "connecting to the console socket")
         }
-        withUnsafeMutableBytes(of: &addr.sun_path) { for (i, b) in bytes.enumerated() { $0[i] = b } }
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        if rc != 0 {
-            let e = errno; close(fd)
-            throw BerthError(SystemError("connect", path: path, errno: e), while: "connecting to the console socket")
-        }
-        return fd
     }
 }
 

@@ -171,19 +171,36 @@ static void drain(struct monitor *m) {
 
 /* ---- setup ---- */
 
+/* A path longer than sun_path (a deep exec root) is bound through its
+ * directory's descriptor, as /proc/self/fd/N/name (UnixSocket.swift). */
 static int make_listener(const char *path) {
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof addr.sun_path) { errno = ENAMETOOLONG; close(fd); return -1; }
-    strcpy(addr.sun_path, path);
+    int dir = -1;
+    if (strlen(path) < sizeof addr.sun_path) {
+        strcpy(addr.sun_path, path);
+    } else {
+        const char *slash = strrchr(path, '/');
+        if (!slash || slash == path || !slash[1]) { errno = ENAMETOOLONG; return -1; }
+        char parent[4096];
+        if ((size_t)(slash - path) >= sizeof parent) { errno = ENAMETOOLONG; return -1; }
+        memcpy(parent, path, (size_t)(slash - path));
+        parent[slash - path] = 0;
+        dir = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0) return -1;
+        int n = snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dir, slash + 1);
+        if (n < 0 || (size_t)n >= sizeof addr.sun_path) { close(dir); errno = ENAMETOOLONG; return -1; }
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) { int e = errno; if (dir >= 0) close(dir); errno = e; return -1; }
     unlink(path);
     if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || chmod(path, 0600) < 0 || listen(fd, 16) < 0) {
         int e = errno;
         close(fd);
+        if (dir >= 0) close(dir);
         errno = e;
         return -1;
     }
+    if (dir >= 0) close(dir);
     return fd;
 }
 

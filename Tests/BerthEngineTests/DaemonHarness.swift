@@ -10,7 +10,7 @@ final class DaemonHarness {
     let dir: String
     var socket: String { dir + "/s.sock" }
     var dataRoot: String { dir + "/data" }
-    var execRoot: String { dir + "/exec" }
+    let execRoot: String
     var host: String { "unix://" + socket }
     /// The default network's bridge: one per daemon, so daemons side by side never share one.
     var bridge: String { "bt" + dir.suffix(8) }
@@ -42,10 +42,11 @@ final class DaemonHarness {
         return nil
     }
 
-    init() throws {
+    /// `execRootName`: the exec root's name under the test directory.
+    init(execRootName: String = "exec") throws {
         try Self.requirements()
-        // Short: the monitor's attach socket path must fit sun_path.
         dir = "/tmp/be-" + UUID().uuidString.prefix(8).lowercased()
+        execRoot = dir + "/" + execRootName
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         _ = Self.parentCgroupsBefore
         try Self.makeBusyboxImage(at: dir + "/busybox-image")

@@ -328,6 +328,33 @@ final class DockerCLITests: XCTestCase {
         try daemon.docker(["rm", "-f", "keeper"])
     }
 
+    func testADeepExecRootServesTtysAttachesAndExecs() throws {
+        // Each container's sockets live under the exec root, and a sockaddr
+        // holds 107 bytes of path: a deep exec root reaches them through
+        // their directory instead (the default runtime; runc cannot).
+        guard DaemonHarness.runtimeFlags.isEmpty else { throw XCTSkip("runc connects to the console socket by path") }
+        let deep = try DaemonHarness(execRootName: String(repeating: "deep/", count: 12) + "exec")
+        defer { deep.tearDown() }
+        try deep.start()
+        XCTAssertGreaterThan(deep.execRoot.utf8.count + 1 + 64 + "/attach.console".utf8.count, 107)
+        let tty = try deep.docker(["run", "--rm", "-t", "busybox", "sh", "-c", "tty && echo in-a-tty"])
+        XCTAssertEqual(tty.status, 0, tty.stderr + deep.logText())
+        XCTAssertTrue(tty.stdout.contains("/dev/pts/0") && tty.stdout.contains("in-a-tty"), tty.stdout)
+        XCTAssertEqual(try deep.docker(["run", "-d", "-i", "--name", "cat", "busybox", "cat"]).status, 0)
+        let exec = try deep.docker(["exec", "-t", "cat", "sh", "-c", "echo from-exec"])
+        XCTAssertEqual(exec.stdout, "from-exec\r\n", exec.stderr)
+        let py = try deep.python("""
+        import docker
+        c = docker.from_env().containers.get("cat")
+        s = c.attach_socket(params={"stdin": 1, "stdout": 1, "stream": 1})._sock
+        s.sendall(b"echoed\\n")
+        s.settimeout(10)
+        print("GOT", s.recv(4096)[8:])
+        """)
+        XCTAssertTrue(py.stdout.contains("GOT b'echoed\\n'"), py.stdout + py.stderr)
+        try deep.docker(["rm", "-f", "cat"])
+    }
+
     func testAnAttachOutlivesOtherClientsComingAndGoing() throws {
         // Every resize is a short-lived connection to the container's
         // monitor; the shell redraws at once, so the monitor writes to a

@@ -32,7 +32,7 @@ public actor ContainerService {
         func rootfs(_ id: String) -> String { bundle(id) + "/rootfs" }
         func log(_ id: String) -> String { container(id) + "/\(id)-json.log" }
         func monitor(_ id: String) -> MonitorLauncher.Files { .init(directory: "\(execRoot)/\(id)") }
-        /// Short: the attach socket path must fit sun_path (108 bytes).
+        /// Short names; sockets deeper than sun_path allows go through their directory (UnixSocket).
         func exec(_ execID: String) -> MonitorLauncher.Files { .init(directory: "\(execRoot)/e-\(execID.prefix(12))") }
     }
 

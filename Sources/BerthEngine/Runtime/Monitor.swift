@@ -194,28 +194,9 @@ final class MonitorConnection: @unchecked Sendable {
 
     /// A connected Unix stream socket (close-on-exec) to `path`.
     static func connectSocket(_ path: String) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw BerthError(SystemError("socket", errno: errno), while: "connect to the monitor") }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
-            close(fd)
-            throw BerthError.invalidArgument("monitor socket path too long: \(path)")
+        do { return try UnixSocket.connect(path) } catch {
+            throw BerthError(error, while: "connect to the monitor")
         }
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        if rc != 0 {
-            let error = errno
-            close(fd)
-            throw BerthError(SystemError("connect", path: path, errno: error), while: "connect to the monitor")
-        }
-        return fd
     }
 
     deinit { close(fd) }
