@@ -6,17 +6,16 @@ import Synchronization
 /// other's rules, and berth never edits a chain it does not own.
 ///
 /// Why nftables over iptables: a whole table is replaced in one atomic
-/// transaction (`nft -f -` with delete + add), so there is never a moment
+/// transaction (delete + add in one script), so there is never a moment
 /// with half the rules, no per-rule bookkeeping of handles, and reconciling
 /// after a crash is just "write the table the engine's state implies".
 /// iptables would need a chain per daemon in shared built-in tables and
-/// rule-by-rule insert/delete. Spawning `nft` (through posix_spawn, a few
-/// milliseconds) is acceptable because it happens only when published
-/// ports or networks change, not on every container start: a reconcile to
-/// the rules already applied runs nothing.
+/// rule-by-rule insert/delete. The scripts run through libnftables in this
+/// process (`NFTables`), or `nft -f -` where the library is missing; a
+/// reconcile to the rules already applied runs nothing.
 public final class Firewall: Sendable {
     public let table: String
-    private let nft: String
+    private let nft: any NFTables.Backend
     private let current: Mutex<FirewallRules?>
 
     /// `instance` must be short and [a-z0-9-] (it becomes the table name).
@@ -25,11 +24,8 @@ public final class Firewall: Sendable {
               instance.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
             throw BerthError.invalidArgument("invalid firewall instance name \"\(instance)\": use up to 32 letters, digits, - or _")
         }
-        guard let nft = Subprocess.find(["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft", "/bin/nft"]) else {
-            throw BerthError.unavailable("nft not found (install Debian's nftables package): berth needs it for NAT and published ports")
-        }
         self.table = "berth-" + instance
-        self.nft = nft
+        self.nft = try NFTables.backend()
         self.current = Mutex(nil)
     }
 
@@ -78,9 +74,8 @@ public final class Firewall: Sendable {
     }
 
     private func run(_ script: String) throws {
-        let result = try Subprocess.run(nft, ["-f", "-"], stdin: script)
-        guard result.status == 0 else {
-            throw BerthError.internalError("nft -f - for table \(table) failed (exit \(result.status)): \(result.stderr)")
+        do { try nft.run(script) } catch let error as BerthError {
+            throw BerthError(error.code, "table ip \(table): \(error.message)")
         }
     }
 }
