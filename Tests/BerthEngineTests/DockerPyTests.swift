@@ -47,6 +47,24 @@ final class DockerPyTests: XCTestCase {
         """)
     }
 
+    func testAFollowerKeepsTheLastLinesOfAContainerRemovedAtItsExit() throws {
+        // containers.run(remove=True) follows the logs, waits, removes, and
+        // only then reads the stream: the lines written just before the
+        // exit must survive the removal of the log file.
+        try check("""
+        for i in range(5):
+            c = client.containers.run('busybox', ['sh', '-c', 'sleep 0.3; echo late-%d' % i], detach=True)
+            logs = c.logs(stream=True, follow=True)
+            assert c.wait()['StatusCode'] == 0
+            c.remove()
+            out = b''.join(logs)
+            assert out == b'late-%d\\n' % i, (i, out)
+        out = client.containers.run('busybox', ['sh', '-c', 'sleep 0.2; echo quick'], remove=True)
+        assert out == b'quick\\n', out
+        print('OK')
+        """)
+    }
+
     func testExecRunOutputExitCodeEnvUser() throws {
         try check("""
         c = client.containers.run('busybox', ['sleep', '300'], detach=True, name='ex')

@@ -1,4 +1,7 @@
 import BerthSystem
+#if canImport(Glibc)
+import Glibc
+#endif
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -52,16 +55,23 @@ extension ContainerService {
 
 /// Reads a json-file log with its rotated files (`.1` is older than the
 /// current one), applying docker's stdout/stderr, since, until and tail.
+/// The current file is read through a descriptor held open, as docker's
+/// follower does: lines written just before the container was removed
+/// (`docker run --rm`, docker-py's `containers.run`) still reach a follower,
+/// and a rotation is noticed by the path naming another inode.
 final class LogReader: @unchecked Sendable {
     let path: String
     let options: LogsOptions
-    /// How far the current file has been read (for follow).
-    private var offset = 0
+    private var fd: Int32 = -1
+    /// Bytes after the last whole line read (the monitor may be mid-write).
+    private var pending: [UInt8] = []
 
     init(path: String, options: LogsOptions) {
         self.path = path
         self.options = options
     }
+
+    deinit { if fd >= 0 { close(fd) } }
 
     func existing() -> [LogFrame] {
         var files: [String] = []
@@ -72,22 +82,56 @@ final class LogReader: @unchecked Sendable {
         }
         var frames: [LogFrame] = []
         for file in files { frames += parse(contents(file)) }
-        let current = contents(path)
-        offset = current.count
-        frames += parse(current)
+        openCurrent()
+        frames += parse(wholeLines())
         if let tail = options.tail, tail >= 0 { frames = Array(frames.suffix(tail)) }
         return frames
     }
 
     func newEntries() -> [LogFrame] {
-        let bytes = contents(path)
-        if bytes.count < offset { offset = 0 } // rotated
-        guard bytes.count > offset else { return [] }
-        // Only whole lines: the monitor may be mid-write.
-        guard let lastNewline = bytes[offset...].lastIndex(of: UInt8(ascii: "\n")) else { return [] }
-        let chunk = Array(bytes[offset...lastNewline])
-        offset = lastNewline + 1
-        return parse(chunk)
+        if fd < 0 { openCurrent() }
+        var frames = parse(wholeLines())
+        // Rotated (or made anew): the rest of the old file, then the new one.
+        if fd >= 0, let current = Self.inode(path: path), current != Self.inode(fd: fd) {
+            // The monitor renames before it writes on: the old file is whole now.
+            frames += parse(wholeLines())
+            close(fd)
+            fd = -1
+            pending = []
+            openCurrent()
+            frames += parse(wholeLines())
+        }
+        return frames
+    }
+
+    private func openCurrent() {
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+    }
+
+    /// What the descriptor has beyond the last read, up to its last newline.
+    private func wholeLines() -> [UInt8] {
+        guard fd >= 0 else { return [] }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { break }
+            pending += buffer[..<n]
+        }
+        guard let lastNewline = pending.lastIndex(of: UInt8(ascii: "\n")) else { return [] }
+        let lines = Array(pending[...lastNewline])
+        pending.removeSubrange(...lastNewline)
+        return lines
+    }
+
+    private static func inode(path: String) -> ino_t? {
+        var st = stat()
+        return stat(path, &st) == 0 ? st.st_ino : nil
+    }
+
+    private static func inode(fd: Int32) -> ino_t? {
+        var st = stat()
+        return fstat(fd, &st) == 0 ? st.st_ino : nil
     }
 
     private func contents(_ file: String) -> [UInt8] {
