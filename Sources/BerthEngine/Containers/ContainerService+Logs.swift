@@ -1,4 +1,5 @@
 import BerthSystem
+import CArchive
 #if canImport(Glibc)
 import Glibc
 #endif
