@@ -93,7 +93,12 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: essentials),
+        ], swiftSettings: essentials,
+        // The static stdlib links executables with --export-dynamic: 44k
+        // symbols in .dynsym (3.8 MB) that ld.so hashes at start-up and that
+        // dladdr (the backtracer's init) scans one by one. Nothing looks
+        // berth's own symbols up at run time.
+        linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"])]),
 
         // The Engine API client the CLI (and `berth compose`) speak through:
         // blocking HTTP/1.1 on a Unix or TCP socket, no NIO.
@@ -108,7 +113,12 @@ let package = Package(
             "BerthEngine", "BerthAPI", "BerthClient", "BerthBuild", "BerthCompose", "BerthComposeRunner",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: essentials),
+        ], swiftSettings: essentials,
+        // The static stdlib links executables with --export-dynamic: 44k
+        // symbols in .dynsym (3.8 MB) that ld.so hashes at start-up and that
+        // dladdr (the backtracer's init) scans one by one. Nothing looks
+        // berth's own symbols up at run time.
+        linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"])]),
 
         .testTarget(name: "BerthSystemTests", dependencies: ["BerthSystem"]),
         .testTarget(name: "BerthOCITests", dependencies: ["BerthOCI"]),
