@@ -29,5 +29,15 @@ final class StateDirectoryTests: XCTestCase {
             XCTAssertEqual(back.pidStartTime, 7)
             XCTAssertEqual(back.cgroupPaths, ["memory": "/sys/fs/cgroup/memory/x"])
         }
+        // Paths with what JSON must escape (the fields are written by hand).
+        let odd = "/b \"q\" \\ \u{1}\t\n é 🚢"
+        try states.reserve("odd")
+        let state = ContainerState(id: "odd", pid: 1, pidStartTime: 2, bundle: odd, rootfs: odd + "/rootfs",
+                                   created: "2026-12-01T10:00:00Z", cgroupPaths: ["pids": odd, "cpu": "/c"], config: decoded)
+        try states.save(state, config: config)
+        let back = try states.load("odd")
+        XCTAssertEqual([back.bundle, back.rootfs], [odd, odd + "/rootfs"])
+        XCTAssertEqual(back.cgroupPaths, ["pids": odd, "cpu": "/c"])
+        XCTAssertEqual(back.config, spec)
     }
 }
