@@ -226,12 +226,17 @@ extension NetworkService {
         dns.records.unregister(containerID: id)
         ports.release(containerID: id)
         guard var container = state.containers[id] else { return }
+        // The container ends of its veths live in its namespace: deleting
+        // the namespace file lets the kernel remove both ends of each pair
+        // once the container's processes are gone, off this path (`reaper`).
+        var retired: [String] = []
         for (networkID, endpoint) in container.endpoints {
-            try? BridgeDriver.detach(endpoint)
+            if container.namespacePath != nil { retired.append(endpoint.hostInterface) } else { try? BridgeDriver.detach(endpoint) }
             state.networks[networkID]?.ipam.release(owner: id)
             if let network = state.networks[networkID] { emit("disconnect", network, container: id) }
         }
         if let path = container.namespacePath { try? NetworkNamespace.delete(at: path) }
+        reaper.retire(retired)
         container.endpoints = [:]
         container.published = []
         container.namespacePath = nil

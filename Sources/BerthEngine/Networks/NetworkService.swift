@@ -60,6 +60,8 @@ public final class NetworkService: @unchecked Sendable {
     let dns = EmbeddedDNS(records: DNSRecords())
     let ports = PortReservations()
     let forwarding = IPForwarding()
+    /// Host ends of the veths of stopped containers, until the kernel has removed them.
+    let reaper = LinkReaper()
     /// Containers whose embedded DNS is being served.
     var dnsServing: Set<String> = []
     var statePath: String { settings.dataRoot + "/network/state.json" }
@@ -145,6 +147,7 @@ public final class NetworkService: @unchecked Sendable {
     public func shutdown(anyRunning: Bool) {
         dns.stopAll()
         lock.withLock { dnsServing = [] }
+        reaper.drain()
         guard !anyRunning else { return }
         lock.withLock {
             for network in state.networks.values { try? BridgeDriver.removeBridge(named: network.bridge.bridgeName) }
