@@ -1,3 +1,4 @@
+import BerthSystem
 import Crypto
 
 extension Service {
@@ -36,7 +37,7 @@ enum CanonicalJSON {
     private static func write(_ node: YAMLNode, _ out: inout String) {
         switch node.content {
         case .scalar(let s):
-            if s.style == .plain { out += s.value.isEmpty ? "null" : s.value } else { string(s.value, &out) }
+            if s.style == .plain { out += s.value.isEmpty ? "null" : s.value } else { JSONText.appendQuoted(s.value, to: &out) }
         case .sequence(let items):
             out += "["
             for (i, item) in items.enumerated() {
@@ -49,32 +50,11 @@ enum CanonicalJSON {
             let sorted = pairs.sorted { ($0.key.scalar?.value ?? "") < ($1.key.scalar?.value ?? "") }
             for (i, pair) in sorted.enumerated() {
                 if i > 0 { out += "," }
-                string(pair.key.scalar?.value ?? "", &out)
+                JSONText.appendQuoted(pair.key.scalar?.value ?? "", to: &out)
                 out += ":"
                 write(pair.value, &out)
             }
             out += "}"
         }
-    }
-
-    private static func string(_ s: String, _ out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        out += "\""
     }
 }

@@ -108,32 +108,13 @@ public struct StateDirectory: Sendable {
     /// (its generic containers, the synthesized keys) cost ~0.4 ms of a
     /// `runtime run`.
     static func fieldsJSON(_ s: ContainerState) -> [UInt8] {
-        var out = "{\"bundle\":" + jsonString(s.bundle) + ",\"cgroupPaths\":{"
-        out += s.cgroupPaths.sorted { $0.key < $1.key }.map { jsonString($0.key) + ":" + jsonString($0.value) }
+        var out = "{\"bundle\":" + JSONText.quoted(s.bundle) + ",\"cgroupPaths\":{"
+        out += s.cgroupPaths.sorted { $0.key < $1.key }.map { JSONText.quoted($0.key) + ":" + JSONText.quoted($0.value) }
             .joined(separator: ",")
-        out += "},\"created\":" + jsonString(s.created) + ",\"id\":" + jsonString(s.id)
-        out += ",\"owner\":" + jsonString(s.owner) + ",\"pid\":\(s.pid),\"pidStartTime\":\(s.pidStartTime)"
-        out += ",\"rootfs\":" + jsonString(s.rootfs)
+        out += "},\"created\":" + JSONText.quoted(s.created) + ",\"id\":" + JSONText.quoted(s.id)
+        out += ",\"owner\":" + JSONText.quoted(s.owner) + ",\"pid\":\(s.pid),\"pidStartTime\":\(s.pidStartTime)"
+        out += ",\"rootfs\":" + JSONText.quoted(s.rootfs)
         return Array(out.utf8)
-    }
-
-    /// A JSON string literal (RFC 8259: quote, backslash and control characters escaped).
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     func remove(_ id: String) {
