@@ -26,7 +26,8 @@ bench_init() {
   bsock="unix://$work/berth.sock"; dsock="unix://$work/docker.sock"
   bpid=""; dpid=""; bench_cleanups=()
   bench_cgroups_before="$(mktemp /tmp/berth-bench-cgroups.XXXXXX)"
-  ls -d /sys/fs/cgroup/berth /sys/fs/cgroup/*/berth 2>/dev/null > "$bench_cgroups_before" || true
+  ls -d /sys/fs/cgroup/berth /sys/fs/cgroup/*/berth /sys/fs/cgroup/docker /sys/fs/cgroup/*/docker 2>/dev/null \
+    > "$bench_cgroups_before" || true
   trap bench_cleanup EXIT
 }
 
@@ -55,8 +56,8 @@ bench_cleanup() {
   grep " $work" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
   ip link del benchdocker0 2>/dev/null
   ip link del benchberth0 2>/dev/null
-  # The berth parent cgroups, only where this run made them.
-  for d in /sys/fs/cgroup/berth /sys/fs/cgroup/*/berth; do
+  # The berth (and dockerd's docker) parent cgroups, only where this run made them.
+  for d in /sys/fs/cgroup/berth /sys/fs/cgroup/*/berth /sys/fs/cgroup/docker /sys/fs/cgroup/*/docker; do
     [ -d "$d" ] && ! grep -qxF "$d" "$bench_cgroups_before" && rmdir "$d" 2>/dev/null
   done
   rm -f "$bench_cgroups_before"
