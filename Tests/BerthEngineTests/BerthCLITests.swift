@@ -463,6 +463,8 @@ final class BerthCLITests: XCTestCase {
         let root = daemon.dir + "/dockerd"
         let host = "unix://" + root + "/d.sock"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        // dockerd makes a `docker` parent cgroup in every hierarchy and leaves it.
+        let dockerCgroupsBefore = Set(DaemonHarness.parentCgroups(named: "docker").filter { FileManager.default.fileExists(atPath: $0) })
         let process = Process()
         process.executableURL = URL(fileURLWithPath: dockerd)
         process.arguments = ["--data-root", root + "/data", "--exec-root", root + "/exec", "-H", host, "--pidfile", root + "/d.pid",
@@ -476,6 +478,7 @@ final class BerthCLITests: XCTestCase {
             process.waitUntilExit()
             _ = try? DaemonHarness.run(["/bin/umount", "-R", root + "/data"])
             _ = try? DaemonHarness.run(["/bin/umount", "-R", root + "/exec"])
+            for dir in DaemonHarness.parentCgroups(named: "docker") where !dockerCgroupsBefore.contains(dir) { rmdir(dir) }
         }
         func b(_ args: [String], stdin: String? = nil) throws -> DaemonHarness.Result {
             try DaemonHarness.run([DaemonHarness.berth, "-H", host] + args, stdin: stdin, timeout: 120,

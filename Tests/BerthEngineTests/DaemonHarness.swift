@@ -169,9 +169,10 @@ final class DaemonHarness {
     /// empty; one that existed before the tests is left alone.
     static let parentCgroupsBefore: Set<String> = Set(parentCgroups().filter { FileManager.default.fileExists(atPath: $0) })
 
-    static func parentCgroups() -> [String] {
+    /// `name`'s parent cgroup in every hierarchy (dockerd's is `docker`).
+    static func parentCgroups(named name: String = "berth") -> [String] {
         let hierarchies = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []
-        return ["/sys/fs/cgroup/berth"] + hierarchies.map { "/sys/fs/cgroup/\($0)/berth" }
+        return ["/sys/fs/cgroup/\(name)"] + hierarchies.map { "/sys/fs/cgroup/\($0)/\(name)" }
     }
 
     static func removeParentCgroups() {
