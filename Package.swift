@@ -48,9 +48,6 @@ let package = Package(
 
         // The fork→exec child path and fixed-arity syscall wrappers.
         .target(name: "CBerth"),
-        // The per-container monitor: C, entered from a constructor before
-        // Swift starts (`berth __monitor …`), so it costs ~1 MB per container.
-        .target(name: "CBerthMonitor", dependencies: ["CBerth"]),
         .target(name: "BerthSystem", dependencies: ["CBerth"], swiftSettings: essentials),
         .target(name: "BerthOCI", dependencies: ["BerthSystem"], swiftSettings: essentials),
         .target(name: "BerthRuntime", dependencies: ["CBerth", "CSeccomp", "BerthSystem", "BerthOCI"], swiftSettings: essentials,
@@ -85,7 +82,12 @@ let package = Package(
         .target(name: "BerthEngine", dependencies: [
             "BerthAPIModel", "BerthSystem", "BerthOCI", "BerthRuntime", "BerthStore", "BerthRegistry", "BerthImages", "BerthNetwork",
             "BerthBuild", .product(name: "Crypto", package: "swift-crypto"),
-        ], swiftSettings: essentials),
+        ], swiftSettings: essentials,
+        // The per-container monitor (Sources/berth-monitor) is a small static
+        // C executable of its own, ~60 KB resident per container; the plugin
+        // builds it and BerthEngine carries it (MonitorImage.swift).
+        plugins: ["MonitorImage"]),
+        .plugin(name: "MonitorImage", capability: .buildTool()),
         .target(name: "BerthAPI", dependencies: [
             "BerthEngine", "BerthSystem",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -109,7 +111,7 @@ let package = Package(
                 swiftSettings: essentials),
 
         .executableTarget(name: "berth", dependencies: [
-            "CBerthMonitor", "BerthSystem", "BerthOCI", "BerthRuntime", "BerthStore", "BerthRegistry", "BerthImages",
+            "BerthSystem", "BerthOCI", "BerthRuntime", "BerthStore", "BerthRegistry", "BerthImages",
             "BerthEngine", "BerthAPI", "BerthClient", "BerthBuild", "BerthCompose", "BerthComposeRunner",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),

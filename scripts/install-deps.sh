@@ -9,8 +9,9 @@ packages=(
   busybox-static runc docker-registry qemu-user-static docker.io docker-compose
   # host tools the tests and benchmarks use
   iproute2 nftables iptables hyperfine iperf3 openssl apache2-utils curl time
-  # the runtime tests build their payload program static
-  gcc libc6-dev
+  # the runtime tests build their payload program static; berth-monitor
+  # (the per-container monitor the berth binary carries) is built static with musl
+  gcc libc6-dev musl-tools
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -62,8 +62,8 @@ static int overlay_copy(const char *exe) {
     return -1;
 }
 
-static int memfd_copy(void) {
-    int src = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+static int memfd_copy(const char *exe) {
+    int src = open(exe, O_RDONLY | O_CLOEXEC);
     if (src < 0) return -1;
     struct stat st;
     if (fstat(src, &st) < 0) { close(src); return -1; }
@@ -80,17 +80,20 @@ static int memfd_copy(void) {
     return fd;
 }
 
-int berth_exe_reexec_sealed(char **argv) {
+int berth_exe_run_sealed(const char *exe, char **argv) {
     /* A binary on a read-only mount (a device's read-only root) cannot be
      * written through /proc/<pid>/exe either: no copy needed. */
     struct statvfs sv;
-    if (statvfs("/proc/self/exe", &sv) == 0 && (sv.f_flag & ST_RDONLY)) { sealed = 1; return 0; }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) return -1;
-    exe[n] = 0;
+    if (statvfs(exe, &sv) == 0 && (sv.f_flag & ST_RDONLY)) {
+        setenv(SEALED_ENV, "1", 1);
+        execv(exe, argv);
+        int e = errno;
+        unsetenv(SEALED_ENV);
+        errno = e;
+        return -1;
+    }
     int fd = overlay_copy(exe);
-    if (fd < 0) fd = memfd_copy();
+    if (fd < 0) fd = memfd_copy(exe);
     if (fd < 0) return -1;
     setenv(SEALED_ENV, "1", 1);
     extern char **environ;
@@ -102,6 +105,19 @@ int berth_exe_reexec_sealed(char **argv) {
     return -1;
 }
 
+int berth_exe_reexec_sealed(char **argv) {
+    struct statvfs sv;
+    if (statvfs("/proc/self/exe", &sv) == 0 && (sv.f_flag & ST_RDONLY)) { sealed = 1; return 0; }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return -1;
+    exe[n] = 0;
+    return berth_exe_run_sealed(exe, argv);
+}
+
+/* The monitor executable (Sources/berth-monitor) compiles this file for
+ * berth_exe_run_sealed alone. */
+#ifndef BERTH_MONITOR_IMAGE
 __attribute__((constructor)) static void berth_exe_seal(int argc, char **argv, char **envp) {
     (void)envp;
     if (getenv(SEALED_ENV)) { sealed = 1; unsetenv(SEALED_ENV); return; }
@@ -120,3 +136,4 @@ __attribute__((constructor)) static void berth_exe_seal(int argc, char **argv, c
     if (!verb || (strcmp(verb, "create") != 0 && strcmp(verb, "run") != 0 && strcmp(verb, "exec") != 0)) return;
     (void)berth_exe_reexec_sealed(argv);  /* run unprotected rather than not at all; Swift warns */
 }
+#endif

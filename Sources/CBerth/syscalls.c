@@ -11,6 +11,10 @@ int berth_close_range(unsigned int first, unsigned int last, unsigned int flags)
     return (int)syscall(__NR_close_range, first, last, flags);
 }
 
+int berth_memfd_create(const char *name, unsigned int flags) {
+    return (int)syscall(__NR_memfd_create, name, flags);
+}
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif

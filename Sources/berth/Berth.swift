@@ -1,4 +1,5 @@
 import ArgumentParser
+import BerthEngine
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,6 +45,8 @@ enum BerthMain {
     static func main() {
         let args = Array(CommandLine.arguments.dropFirst())
         if args.first == "runtime" { RuntimeCommand.main(Array(args.dropFirst())) }
+        // The monitor (berth-monitor, carried inside this binary) by hand.
+        if args.first == "__monitor" || args.first == "__monitor-zygote" { MonitorImage.exec(args) }
         // docker's global flags come before the command word.
         let rest = ComposeOptions.extract(GlobalFlags.extract(args))
         var command: any ParsableCommand

@@ -6,10 +6,11 @@ import Foundation
 #endif
 import Glibc
 
-/// Starts the per-container monitor (`berth __monitor …`, C, see
-/// ARCHITECTURE.md) and reads what it reports on its sync channel.
+/// Starts the per-container monitor (berth-monitor, C, carried in the berth
+/// binary: MonitorImage; see ARCHITECTURE.md) and reads what it reports on
+/// its sync channel.
 struct MonitorLauncher: Sendable {
-    /// The berth executable (the monitor lives in it).
+    /// The berth executable (whose `runtime` the monitor may start sealed).
     let executable: String
     /// Forks the monitors (one per daemon, started at the first launch).
     let zygote: MonitorZygote
@@ -43,7 +44,7 @@ struct MonitorLauncher: Sendable {
     /// reader), and that connection is returned.
     func launch(files: Files, log: String?, logMaxSize: Int64, logMaxFiles: Int, tty: Bool, openStdin: Bool,
                 command: [String], connectFirst: Bool) async throws -> (pid: Int32, connection: MonitorConnection?) {
-        var argv = [executable, "__monitor", "--sync-fd", "3", "--attach-socket", files.attachSocket,
+        var argv = ["berth-monitor", "__monitor", "--sync-fd", "3", "--attach-socket", files.attachSocket,
                     "--pid-file", files.pidFile, "--exit-file", files.exitFile,
                     "--monitor-pid-file", files.monitorPidFile]
         if let log { argv += ["--log", log] }
@@ -51,6 +52,8 @@ struct MonitorLauncher: Sendable {
         if tty { argv.append("--tty") }
         if openStdin { argv.append("--stdin") }
         if connectFirst { argv.append("--wait-client") }
+        // berth's own runtime: the monitor starts it from a sealed copy.
+        if command.count > 1, command[0] == executable, command[1] == "runtime" { argv.append("--seal-runtime") }
         argv += ["--"] + command
         let socket = files.attachSocket
         let zygote = self.zygote
@@ -86,10 +89,10 @@ struct MonitorLauncher: Sendable {
     }
 }
 
-/// The monitors' zygote (`berth __monitor-zygote`, C, monitor.c): one
-/// process started at the first launch; each monitor is forked from it, so
-/// a container start does not load the berth binary again and the pages the
-/// loader dirtied are shared by all monitors. A connection to its socket
+/// The monitors' zygote (`berth-monitor __monitor-zygote`, C, monitor.c):
+/// one process started at the first launch; each monitor is forked from it,
+/// so a container start executes nothing for its monitor and the monitors
+/// share the zygote's pages. A connection to its socket
 /// carries one request (the monitor's argv) and becomes that monitor's sync
 /// channel. The zygote exits when the daemon closes the lifeline (or dies);
 /// a zygote found gone is started again.
@@ -140,7 +143,8 @@ final class MonitorZygote: @unchecked Sendable {
         let channel = try Pipe2()
         let started: pid_t
         do {
-            started = try Spawn.start([executable, "__monitor-zygote", "--socket", socketPath], files: [3: channel.write])
+            started = try Spawn.start(["berth-monitor", "__monitor-zygote", "--socket", socketPath],
+                                      path: try MonitorImage.path(), files: [3: channel.write])
         } catch {
             channel.closeAll()
             throw error

@@ -23,7 +23,8 @@ enum Spawn {
 
     /// Starts `argv` with stdin from /dev/null and `files` (child fd → parent
     /// fd) dup'ed in; returns the pid.
-    static func start(_ argv: [String], files: [Int32: Int32], environment: [String]? = nil) throws -> pid_t {
+    /// `path` is the executable when it is not argv[0] (the monitor's memfd).
+    static func start(_ argv: [String], path: String? = nil, files: [Int32: Int32], environment: [String]? = nil) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -50,9 +51,9 @@ enum Spawn {
         let env = environment ?? ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
         let rc = withCStrings(argv) { args in
-            withCStrings(env) { envp in posix_spawn(&pid, argv[0], &actions, &attr, args, envp) }
+            withCStrings(env) { envp in posix_spawn(&pid, path ?? argv[0], &actions, &attr, args, envp) }
         }
-        guard rc == 0 else { throw BerthError(SystemError("posix_spawn", path: argv[0], errno: rc), while: "start \(argv[0])") }
+        guard rc == 0 else { throw BerthError(SystemError("posix_spawn", path: path ?? argv[0], errno: rc), while: "start \(argv[0])") }
         return pid
     }
 

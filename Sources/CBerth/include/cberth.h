@@ -28,5 +28,7 @@ int berth_signalfd(const sigset_t *set);
 int berth_signalfd_read(int fd);
 /* statfs(path).f_type, or -1 with errno. */
 long berth_statfs_type(const char *path);
+/* memfd_create(name, flags) (missing from Swift's Glibc module), or -1 with errno. */
+int berth_memfd_create(const char *name, unsigned int flags);
 
 #endif

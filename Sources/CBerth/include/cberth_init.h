@@ -131,6 +131,10 @@ int berth_dmz_create(void);
  * write (a detached read-only overlayfs mount, else a sealed memfd); returns
  * only if that failed (-1 with errno). */
 int berth_exe_reexec_sealed(char **argv);
+/* The same for the berth binary at `exe` (the monitor starting `berth
+ * runtime create`): executes argv from a sealed copy of `exe`; returns only
+ * if that failed. */
+int berth_exe_run_sealed(const char *exe, char **argv);
 
 /* Whether /proc/self/exe is already protected (sealed memfd or read-only
  * overlay), as the constructor in exe_seal.c arranges for `berth runtime`. */

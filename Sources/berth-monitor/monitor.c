@@ -5,10 +5,11 @@
  * serves attach clients on a Unix socket, and records the exit status in a
  * file written atomically, so a restarted daemon still learns it.
  *
- * It lives inside the berth binary but runs before Swift starts: a
- * constructor checks argv[1] == "__monitor" and never returns into Swift, so
- * the process costs what this file touches (about a megabyte), not a Swift
- * runtime per container. Single-threaded; poll(2) loop. */
+ * It is an executable of its own, small and static (main.c, build.sh), that
+ * the berth binary carries inside it and runs from a sealed memfd, so a
+ * monitor costs what this code touches (tens of kilobytes), not a Swift
+ * runtime or the shared C libraries per container. Single-threaded; poll(2)
+ * loop. */
 #define _GNU_SOURCE
 #include "monitor.h"
 #include "cberth_init.h"
@@ -253,10 +254,7 @@ static int run_create(struct monitor_options *o, int in, int out, int err) {
         /* berth's own runtime starts from a sealed copy (exe_seal.c) right
          * away: `runtime create` would otherwise re-execute itself into one,
          * a second start of berth per container. */
-        struct stat self, target;
-        if (o->create_argv[1] && strcmp(o->create_argv[1], "runtime") == 0 && stat("/proc/self/exe", &self) == 0 &&
-            stat(o->create_argv[0], &target) == 0 && self.st_dev == target.st_dev && self.st_ino == target.st_ino)
-            (void)berth_exe_reexec_sealed(o->create_argv);
+        if (o->seal_runtime) (void)berth_exe_run_sealed(o->create_argv[0], o->create_argv);
         execv(o->create_argv[0], o->create_argv);
         _exit(127);
     }
@@ -606,11 +604,4 @@ int berth_monitor_zygote_main(int argc, char **argv) {
     }
     unlink(path);
     return 0;
-}
-
-/* glibc passes (argc, argv, envp) to ELF constructors. */
-__attribute__((constructor)) static void berth_monitor_entry(int argc, char **argv, char **envp) {
-    (void)envp;
-    if (argc > 1 && argv[1] && strcmp(argv[1], "__monitor") == 0) _exit(berth_monitor_main(argc, argv));
-    if (argc > 1 && argv[1] && strcmp(argv[1], "__monitor-zygote") == 0) _exit(berth_monitor_zygote_main(argc, argv));
 }

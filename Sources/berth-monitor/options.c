@@ -1,4 +1,4 @@
-/* Command line of `berth __monitor`, built by the daemon (never by people). */
+/* Command line of `berth-monitor __monitor`, built by the daemon (never by people). */
 #define _GNU_SOURCE
 #include "monitor.h"
 
@@ -20,6 +20,7 @@ int monitor_parse(int argc, char **argv, struct monitor_options *o, char *err, s
         if (strcmp(a, "--tty") == 0) { o->tty = 1; continue; }
         if (strcmp(a, "--stdin") == 0) { o->open_stdin = 1; continue; }
         if (strcmp(a, "--wait-client") == 0) { o->wait_client = 1; continue; }
+        if (strcmp(a, "--seal-runtime") == 0) { o->seal_runtime = 1; continue; }
         if (i + 1 >= argc) { snprintf(err, errlen, "option %s needs a value", a); return -1; }
         const char *v = argv[++i];
         if (strcmp(a, "--sync-fd") == 0) o->sync_fd = atoi(v);

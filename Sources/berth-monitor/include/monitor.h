@@ -29,6 +29,7 @@ struct monitor_options {
     int tty;
     int open_stdin;
     int wait_client;             /* accept one attach client before running the command */
+    int seal_runtime;            /* create_argv is berth's own runtime: run it from a sealed copy */
     char **create_argv;          /* the runtime's create command, NULL-terminated */
 };
 
