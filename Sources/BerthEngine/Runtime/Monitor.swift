@@ -147,6 +147,11 @@ final class MonitorZygote: @unchecked Sendable {
                                       path: try MonitorImage.path(), files: [3: channel.write])
         } catch {
             channel.closeAll()
+            if let policy = try? ProcFile.read("/proc/sys/vm/memfd_noexec"),
+               policy.trimmingWhitespace() == "2" {
+                throw BerthError.internalError("the monitor cannot start: vm.memfd_noexec=2 forbids executing a memfd, "
+                    + "and berth runs its monitor from one (set the sysctl to 0 or 1): \(error)")
+            }
             throw error
         }
         close(channel.write)
