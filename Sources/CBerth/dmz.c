@@ -169,17 +169,7 @@ int berth_dmz_create(void) {
     ph->p_filesz = ph->p_memsz = head + code;
     ph->p_align = 0x1000;
     memcpy(image + head, berth_dmz_start, code);
-    int fd = berth_memfd_new("berth-dmz");
-    if (fd < 0) return -1;
-    size_t total = head + code, done = 0;
-    while (done < total) {
-        ssize_t n = write(fd, image + done, total - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) { close(fd); return -1; }
-        done += (size_t)n;
-    }
-    if (berth_memfd_seal(fd) < 0) { close(fd); return -1; }
-    return fd;
+    return berth_memfd_sealed_copy("berth-dmz", image, head + code);
 }
 #else
 int berth_dmz_available(void) { return 0; }

@@ -84,15 +84,7 @@ int berth_exe_run_sealed(const char *exe, char **argv) {
     /* A binary on a read-only mount (a device's read-only root) cannot be
      * written through /proc/<pid>/exe either: no copy needed. */
     struct statvfs sv;
-    if (statvfs(exe, &sv) == 0 && (sv.f_flag & ST_RDONLY)) {
-        setenv(SEALED_ENV, "1", 1);
-        execv(exe, argv);
-        int e = errno;
-        unsetenv(SEALED_ENV);
-        errno = e;
-        return -1;
-    }
-    int fd = overlay_copy(exe);
+    int fd = statvfs(exe, &sv) == 0 && (sv.f_flag & ST_RDONLY) ? open(exe, O_PATH | O_CLOEXEC) : overlay_copy(exe);
     if (fd < 0) fd = memfd_copy(exe);
     if (fd < 0) return -1;
     setenv(SEALED_ENV, "1", 1);

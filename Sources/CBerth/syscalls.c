@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include "sealed_memfd.h"
 #include "cberth.h"
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -11,8 +12,8 @@ int berth_close_range(unsigned int first, unsigned int last, unsigned int flags)
     return (int)syscall(__NR_close_range, first, last, flags);
 }
 
-int berth_memfd_create(const char *name, unsigned int flags) {
-    return (int)syscall(__NR_memfd_create, name, flags);
+int berth_memfd_sealed(const char *name, const void *bytes, size_t len) {
+    return berth_memfd_sealed_copy(name, bytes, len);
 }
 
 #if defined(__GLIBC__)

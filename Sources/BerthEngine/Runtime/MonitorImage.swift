@@ -51,25 +51,10 @@ public enum MonitorImage {
     }
 
     private static func makeMemfd() throws -> Int32 {
-        let cloexec: UInt32 = 0x0001, allowSealing: UInt32 = 0x0002, mfdExec: UInt32 = 0x0010
-        // MFD_EXEC (Linux 6.3) says outright that this memfd is executable,
-        // as vm.memfd_noexec=1 asks; older kernels refuse the flag.
-        var memfd = berth_memfd_create("berth-monitor", cloexec | allowSealing | mfdExec)
-        if memfd < 0 && errno == EINVAL {
-            memfd = berth_memfd_create("berth-monitor", cloexec | allowSealing)
+        let fd = bytes.withUnsafeBytes { berth_memfd_sealed("berth-monitor", $0.baseAddress, $0.count) }
+        guard fd >= 0 else {
+            throw BerthError(SystemError("memfd_create", path: "memfd:berth-monitor", errno: errno), while: "load the monitor")
         }
-        guard memfd >= 0 else {
-            throw BerthError(SystemError("memfd_create", path: "berth-monitor", errno: errno), while: "load the monitor")
-        }
-        let image = bytes
-        let written = image.withUnsafeBytes { Spawn.writeAll(memfd, $0) }
-        // F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE
-        guard written, fcntl(memfd, 1033 /* F_ADD_SEALS */, Int32(0x1 | 0x2 | 0x4 | 0x8)) == 0 else {
-            let error = errno
-            close(memfd)
-            throw BerthError(SystemError(written ? "seal" : "write", path: "memfd:berth-monitor", errno: error),
-                             while: "load the monitor")
-        }
-        return memfd
+        return fd
     }
 }

@@ -28,7 +28,9 @@ int berth_signalfd(const sigset_t *set);
 int berth_signalfd_read(int fd);
 /* statfs(path).f_type, or -1 with errno. */
 long berth_statfs_type(const char *path);
-/* memfd_create(name, flags) (missing from Swift's Glibc module), or -1 with errno. */
-int berth_memfd_create(const char *name, unsigned int flags);
+/* A close-on-exec memfd holding bytes[0..<len], sealed against any change,
+ * to be executed (sealed_memfd.h: the dmz's and berth's sealed copies); -1
+ * with errno. */
+int berth_memfd_sealed(const char *name, const void *bytes, size_t len);
 
 #endif
